@@ -1,0 +1,132 @@
+"""The audit log: every event registered here with its section and display text, and the one
+function (:func:`record`) every write calls.
+
+Secrets never enter it: values of encrypted fields are masked by :func:`snapshot`, and any key of
+``changes`` or ``data`` that names a secret is masked by :func:`record` as a second line of defence.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import models
+
+from .models import AuditEntry
+
+MASK = "********"
+_SECRET_KEY = re.compile(r"password|secret|token|otp|passphrase|private|api_key|signature", re.I)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    key: str
+    section: str
+    text: str
+
+
+EVENTS: dict[str, AuditEvent] = {}
+
+
+def register(key: str, section: str, text: str) -> AuditEvent:
+    if key in EVENTS:
+        raise ValueError(f"audit event {key!r} registered twice")
+    EVENTS[key] = event = AuditEvent(key, section, text)
+    return event
+
+
+def sections() -> list[str]:
+    return sorted({event.section for event in EVENTS.values()})
+
+
+# Later issues register their events below, one block per section.
+register("login.succeeded", "Login", "Signed in")
+register("login.failed", "Login", "Failed sign-in")
+register("login.locked", "Login", "Sign-in refused: too many failures")
+register("logout", "Login", "Signed out")
+register("password.reset_requested", "Login", "Password reset requested")
+register("password.reset_completed", "Login", "Password reset completed")
+register("account.created", "Config", "Account created")
+register("user.created", "Users", "User created")
+register("encryption.rotated", "Platform", "Encrypted fields re-encrypted under the newest key")
+
+
+def client_ip(request) -> str | None:
+    """The caller's address: REMOTE_ADDR, or the last untrusted X-Forwarded-For hop."""
+    from django.conf import settings
+
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict:
+    """The named fields of ``instance`` as JSON-safe values, secrets masked."""
+    from .fields import EncryptedTextField
+
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        if isinstance(field, EncryptedTextField):
+            value = MASK if value else ""
+        values[name] = _jsonable(value)
+    return values
+
+
+def diff(before: dict, after: dict) -> dict:
+    """``{field: [before, after]}`` for the fields whose value changed."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def record(
+    event: str,
+    *,
+    account=None,
+    actor=None,
+    request=None,
+    target: models.Model | None = None,
+    target_label: str = "",
+    changes: dict | None = None,
+    data: dict | None = None,
+) -> AuditEntry:
+    """Write one audit entry. ``event`` must be registered; secrets in the payload are masked."""
+    if event not in EVENTS:
+        raise ValueError(f"unregistered audit event {event!r}")
+    if actor is not None and not getattr(actor, "is_authenticated", True):
+        actor = None
+    return AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        actor_label=(actor.email if actor is not None else ""),
+        ip=client_ip(request) if request is not None else None,
+        event=event,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=(target_label or (str(target) if target is not None else ""))[:254],
+        changes=_mask({k: list(v) for k, v in (changes or {}).items()}),
+        data=_mask(data or {}),
+    )
+
+
+def _mask(payload: dict) -> dict:
+    masked = {}
+    for key, value in payload.items():
+        if _SECRET_KEY.search(str(key)):
+            masked[key] = [MASK, MASK] if isinstance(value, list) else MASK
+        elif isinstance(value, dict):
+            masked[key] = _mask(value)
+        else:
+            masked[key] = _jsonable(value)
+    return masked
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)

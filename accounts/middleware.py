@@ -1,0 +1,68 @@
+"""Resolves every request once: which site it is for, whose account, and what the user may do.
+
+- A host in PANEL_HOSTS serves the panel: ``request.account`` is the signed-in staff user's
+  account, ``request.access`` their effective permissions (computed lazily, once).
+- Any other host is handed to :func:`domains.routing.resolve_portal_host`; a host that resolves to
+  nothing gets a plain 404 that names no tenant. This is the host check (ALLOWED_HOSTS is "*").
+- A session is bound to the host it began on: on another host the user is anonymous.
+"""
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from domains.routing import resolve_portal_host
+from users.permissions import Access
+from users.sessions import session_host_matches
+
+
+def host_name(request) -> str:
+    """The request's host, lower-cased, without port or trailing dot."""
+    host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+    if host.startswith("["):  # [IPv6]:port
+        host = host[1 : host.find("]")] if "]" in host else host
+    else:
+        host = host.rsplit(":", 1)[0]
+    return host.rstrip(".").lower()
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.panel_hosts = {h.lower() for h in settings.PANEL_HOSTS}
+
+    def __call__(self, request):
+        host = host_name(request)
+        request.account = None
+        request.portal = None
+        if host in self.panel_hosts:
+            request.site = "panel"
+        else:
+            request.portal = resolve_portal_host(host)
+            if request.portal is None:
+                return render(request, "errors/404.html", status=404)
+            request.site = "portal"
+            request.account = request.portal.account
+            request.urlconf = request.portal.urlconf
+
+        if not session_host_matches(request):
+            request.user = AnonymousUser()
+        request.access = SimpleLazyObject(lambda: Access(request.user))
+        if request.site == "panel" and request.user.is_authenticated:
+            request.account = request.user.account
+
+        with timezone.override(ZoneInfo(_viewer_time_zone(request))):
+            return self.get_response(request)
+
+
+def _viewer_time_zone(request) -> str:
+    user = request.user
+    if user.is_authenticated and user.account_id:
+        return user.effective_time_zone
+    if request.account is not None:
+        return request.account.time_zone
+    return settings.TIME_ZONE

@@ -1,0 +1,94 @@
+"""Template helpers every panel template may use (registered as builtins in settings).
+
+- ``{% component "card" title=... %}…{% endcomponent %}`` renders components/<name>.html with
+  the keyword arguments and the enclosed markup as ``content``.
+- ``|money:currency``, ``|local_date``, ``|local_datetime``: the only way a template shows money or
+  a date; dates use the account's date format and the viewer's time zone.
+- ``|badge_tone``: the colour family of a status badge.
+- ``|widget``: a form field's input with its errors and help linked for screen readers.
+"""
+
+from django import template
+from django.template.base import token_kwargs
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from accounts.formatting import DEFAULT_DATE_FORMAT, format_date, format_datetime, format_money
+
+register = template.Library()
+
+
+class ComponentNode(template.Node):
+    def __init__(self, name, kwargs, nodelist):
+        self.name, self.kwargs, self.nodelist = name, kwargs, nodelist
+
+    def render(self, context):
+        values = {key: value.resolve(context) for key, value in self.kwargs.items()}
+        values["content"] = mark_safe(self.nodelist.render(context))  # noqa: S308 (rendered, escaped)
+        component = context.template.engine.get_template(f"components/{self.name.resolve(context)}.html")
+        with context.push(**values):
+            return component.render(context)
+
+
+@register.tag
+def component(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% component %} needs the component's name")
+    name = parser.compile_filter(bits[1])
+    kwargs = token_kwargs(bits[2:], parser)
+    if len(kwargs) != len(bits) - 2:
+        raise template.TemplateSyntaxError("{% component %} takes only key=value arguments")
+    nodelist = parser.parse(("endcomponent",))
+    parser.delete_first_token()
+    return ComponentNode(name, kwargs, nodelist)
+
+
+@register.filter
+def money(amount, currency):
+    if amount is None or amount == "":
+        return ""
+    return format_money(amount, currency)
+
+
+def _viewer_format(context) -> str:
+    request = context.get("request")
+    account = getattr(request, "account", None)
+    return account.date_format if account is not None else DEFAULT_DATE_FORMAT
+
+
+@register.simple_tag(takes_context=True)
+def local_date(context, value):
+    return format_date(value, _viewer_format(context), timezone.get_current_timezone_name())
+
+
+@register.simple_tag(takes_context=True)
+def local_datetime(context, value):
+    return format_datetime(value, _viewer_format(context), timezone.get_current_timezone_name())
+
+
+_TONES = {
+    "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success"},
+    "bad": {"failed", "expired", "cancelled", "denied", "stopped", "suspended", "off", "error"},
+    "warn": {"pending", "not checked", "pending dns", "pending approval", "read only", "locked"},
+}
+
+
+@register.filter
+def badge_tone(status) -> str:
+    status = str(status).strip().lower()
+    return next((tone for tone, names in _TONES.items() if status in names), "neutral")
+
+
+@register.filter
+def widget(field):
+    """The field's widget with aria-invalid and aria-describedby pointing at its errors/help."""
+    described = []
+    if field.errors:
+        described.append(f"{field.auto_id}_errors")
+    if field.help_text:
+        described.append(f"{field.auto_id}_help")
+    attrs = {"aria-describedby": " ".join(described)} if described else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)

@@ -1,0 +1,21 @@
+"""Test settings: fast hashing, mail captured in memory, tasks inline, fixed throw-away keys."""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1rZXktb25lLWZvci1lbmNyeXB0ZWQtZmllbGQ="]
+PANEL_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": TASK_BACKENDS["immediate"]}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.support"]
+LOGGING["root"]["level"] = "WARNING"
+
+# Serve static files straight from static/ (no collectstatic needed outside production).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

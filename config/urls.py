@@ -1,0 +1,14 @@
+"""Panel URLs. Portal hosts get their own URLconf from the tenant middleware."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("users.urls")),
+    path("", include("accounts.urls")),
+]
+
+handler403 = "accounts.views.errors.forbidden"
+handler404 = "accounts.views.errors.not_found"
+handler500 = "accounts.views.errors.server_error"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PaymentGatewaysConfig(AppConfig):
+    name = "payment_gateways"
+    verbose_name = "Payment gateways"

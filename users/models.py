@@ -1,0 +1,117 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import validate_time_zone
+from accounts.tenancy import TenantQuerySet
+
+
+class UserQuerySet(TenantQuerySet):
+    pass
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        """A platform superuser: no account, manages tenants in Django's admin."""
+        extra.update(is_staff=True, is_superuser=True, account=None)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser):
+    """A person who logs into the panel. Staff users belong to an Account; platform superusers
+    (``account`` empty) manage tenants in Django's admin and have no panel of their own.
+
+    ``is_staff`` keeps Django's meaning (may enter /admin/) and is only for platform superusers.
+    Django's own permission tables are not used: the admin site is for superusers only, and the
+    panel's permissions are the module registry in users/permissions.py.
+    """
+
+    class Role(models.TextChoices):
+        ADMINISTRATOR = "admin", "Administrator"
+        USER = "user", "User"
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="users"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.USER)
+    read_only = models.BooleanField(
+        default=False, help_text="May view what their permissions allow and change nothing."
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone],
+        help_text="Empty: the account's time zone.",
+    )
+    is_active = models.BooleanField("active", default=True)
+    is_staff = models.BooleanField(
+        "platform admin site access", default=False,
+        help_text="Django admin access; only for platform superusers.",
+    )
+    is_superuser = models.BooleanField("platform superuser", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    # Django admin hooks: only active platform superusers may do anything there.
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_active and self.is_superuser
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return self.has_perm(None)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.has_perm(None)
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == self.Role.ADMINISTRATOR
+
+    @property
+    def effective_time_zone(self) -> str:
+        if self.time_zone:
+            return self.time_zone
+        return self.account.time_zone if self.account_id else "UTC"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept for the throttle window (see users/throttle.py)."""
+
+    email = models.CharField(max_length=254)
+    ip = models.GenericIPAddressField(null=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "ip", "created"], name="loginfailure_pair"),
+            models.Index(fields=["ip", "created"], name="loginfailure_ip"),
+        ]

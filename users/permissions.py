@@ -1,0 +1,190 @@
+"""The permission registry and the declaration every panel view makes.
+
+Modules are listed once here (SPEC §4). A view declares what it needs with one decorator:
+
+    @requires("users")            # view the module; POST/PUT/PATCH/DELETE also need write
+    @requires("users", write=True)  # write even for GET (a page that exists only to change things)
+    @admin_only                   # Administrators of the account (Settings, SMTP)
+    @signed_in                    # any signed-in staff user of an account (their own profile)
+    @public("why")                # no sign-in (login, password reset)
+
+A test walks every panel URL and fails for a view that declares nothing.
+Effective access is an :class:`Access`, computed once per request (``request.access``).
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    label: str
+
+
+MODULES: dict[str, Module] = {
+    m.key: m
+    for m in [
+        # Modules of the carrier platform (the seed's group screen).
+        Module("customer", "Customer"),
+        Module("carrier", "Carrier"),
+        Module("card", "Card"),
+        Module("cdr", "Cdr"),
+        Module("log", "Log"),
+        Module("report", "Report"),
+        Module("data", "Data"),
+        Module("pcap", "Pcap"),
+        # This panel's own sections.
+        Module("config", "Config"),
+        Module("users", "Users"),
+        Module("api", "API"),
+        Module("domains", "Domains"),
+        Module("payments", "Payments"),
+        Module("usage", "Usage"),
+        Module("packages", "Packages"),
+        Module("servers", "Servers"),
+        Module("audit_log", "Audit Log"),
+    ]
+}
+
+ALLOW = "allow"
+DENY = "deny"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def group_grants(user) -> dict[str, str]:
+    """``{module: ALLOW | DENY}`` combined over the user's groups, Deny winning.
+
+    The users-and-groups issue fills this in from the user's permission groups; until then a User
+    has no group, so nothing is granted (nothing set = no access).
+    """
+    return {}
+
+
+class Access:
+    """What one staff user may do. Built once per request; services ask it again before writing."""
+
+    def __init__(self, user):
+        self.user = user
+        self.is_staff_user = bool(
+            user is not None and user.is_authenticated and user.is_active and user.account_id
+        )
+        self.is_admin = self.is_staff_user and user.is_administrator
+        self.read_only = self.is_staff_user and user.read_only
+        self.grants = group_grants(user) if self.is_staff_user and not self.is_admin else {}
+
+    def can_view(self, module: str) -> bool:
+        _check_module(module)
+        if not self.is_staff_user:
+            return False
+        return self.is_admin or self.grants.get(module) == ALLOW
+
+    def can_write(self, module: str) -> bool:
+        return self.can_view(module) and not self.read_only
+
+    def can_admin(self, write: bool = False) -> bool:
+        return self.is_admin and not (write and self.read_only)
+
+    def denial(self, module: str | None, write: bool) -> str:
+        """Why access is refused, in words for the 403 page."""
+        if module is None:
+            return "This page is for Administrators of the account."
+        label = MODULES[module].label
+        if write and self.can_view(module):
+            return f"Your user is read only: you may view {label} but not change it."
+        if self.grants.get(module) == DENY:
+            return f"One of your groups denies the {label} module."
+        return f"You need access to the {label} module. Ask an Administrator of your account."
+
+
+def _check_module(module: str) -> None:
+    if module not in MODULES:
+        raise KeyError(f"unknown permission module {module!r}")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a view declared. ``kind`` is module, admin, signed_in or public."""
+
+    kind: str
+    module: str | None = None
+    write: bool = False
+    reason: str = ""
+
+
+def _declare(view, requirement: Requirement, check):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        refusal = check(request)
+        if refusal is not None:
+            return refusal
+        return view(request, *args, **kwargs)
+
+    wrapped.requirement = requirement
+    return wrapped
+
+
+def _staff_refusal(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    if not request.access.is_staff_user:
+        return forbidden(request, "This panel is for staff users of an account.")
+    return None
+
+
+def requires(module: str, *, write: bool = False):
+    _check_module(module)
+
+    def decorator(view):
+        def check(request):
+            refusal = _staff_refusal(request)
+            if refusal is not None:
+                return refusal
+            needs_write = write or request.method not in SAFE_METHODS
+            allowed = (
+                request.access.can_write(module) if needs_write else request.access.can_view(module)
+            )
+            if not allowed:
+                return forbidden(request, request.access.denial(module, needs_write))
+            return None
+
+        return _declare(view, Requirement("module", module, write), check)
+
+    return decorator
+
+
+def admin_only(view):
+    def check(request):
+        refusal = _staff_refusal(request)
+        if refusal is not None:
+            return refusal
+        needs_write = request.method not in SAFE_METHODS
+        if not request.access.can_admin(write=needs_write):
+            message = (
+                "Your user is read only."
+                if request.access.is_admin
+                else request.access.denial(None, needs_write)
+            )
+            return forbidden(request, message)
+        return None
+
+    return _declare(view, Requirement("admin"), check)
+
+
+def signed_in(view):
+    return _declare(view, Requirement("signed_in"), _staff_refusal)
+
+
+def public(reason: str):
+    def decorator(view):
+        return _declare(view, Requirement("public", reason=reason), lambda request: None)
+
+    return decorator
+
+
+def forbidden(request, message: str):
+    return render(request, "errors/403.html", {"message": message}, status=403)

@@ -1,0 +1,98 @@
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts import audit
+
+from . import services
+from .forms import PasswordResetForm, SignInForm
+from .models import User
+from .permissions import public, signed_in
+
+
+@public("the sign-in page")
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def sign_in(request):
+    if request.user.is_authenticated:
+        return redirect(_landing(request.user))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.sign_in(
+                request, form.cleaned_data["email"], form.cleaned_data["password"]
+            )
+        except services.SignInRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            return redirect(_next_url(request) or _landing(user))
+    return render(request, "users/sign_in.html", {"form": form, "next": _next_url(request)})
+
+
+@signed_in
+@require_POST
+def sign_out(request):
+    services.sign_out(request)
+    return redirect("users:login")
+
+
+def _landing(user) -> str:
+    return reverse("accounts:home") if user.account_id else reverse("admin:index")
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else ""
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "users/password_reset_form.html"
+    email_template_name = "users/email/password_reset.txt"
+    subject_template_name = "users/email/password_reset_subject.txt"
+    success_url = reverse_lazy("users:password_reset_done")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        for user in User.objects.filter(email__iexact=email, is_active=True):
+            audit.record(
+                "password.reset_requested", account=user.account, request=self.request, target=user
+            )
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "users/password_reset_confirm.html"
+    success_url = reverse_lazy("users:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        audit.record(
+            "password.reset_completed", account=user.account, actor=user, request=self.request,
+            target=user,
+        )
+        return response
+
+
+password_reset = public("requests a reset mail; says the same whether or not the email exists")(
+    PasswordResetView.as_view()
+)
+password_reset_done = public("confirmation page")(
+    auth_views.PasswordResetDoneView.as_view(template_name="users/password_reset_done.html")
+)
+password_reset_confirm = public("the signed, expiring link from the reset mail")(
+    PasswordResetConfirmView.as_view()
+)
+password_reset_complete = public("confirmation page")(
+    auth_views.PasswordResetCompleteView.as_view(template_name="users/password_reset_complete.html")
+)
