@@ -62,17 +62,33 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+class _Secret:
+    """A secret inside a snapshot: compares by value (so a change shows) and prints masked."""
+
+    __slots__ = ("_value",)
+    __hash__ = None
+
+    def __init__(self, value):
+        self._value = value
+
+    def __eq__(self, other):
+        return isinstance(other, _Secret) and other._value == self._value
+
+    def __str__(self):
+        return MASK if self._value else ""
+
+    __repr__ = __str__
+
+
 def snapshot(instance: models.Model, fields: list[str]) -> dict:
-    """The named fields of ``instance`` as JSON-safe values, secrets masked."""
+    """The named fields of ``instance`` for :func:`diff`; encrypted fields are held masked."""
     from .fields import EncryptedTextField
 
     values = {}
     for name in fields:
         field = instance._meta.get_field(name)
         value = getattr(instance, field.attname)
-        if isinstance(field, EncryptedTextField):
-            value = MASK if value else ""
-        values[name] = _jsonable(value)
+        values[name] = _Secret(value) if isinstance(field, EncryptedTextField) else _jsonable(value)
     return values
 
 

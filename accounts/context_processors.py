@@ -11,7 +11,9 @@ def is_dialog(request) -> bool:
 def shell(request):
     """What the panel layout needs: menu entries this user may see, the active one, the frame."""
     context = {
-        "frame": "components/dialog_frame.html" if is_dialog(request) else "components/page_frame.html"
+        "frame": "components/dialog_frame.html"
+        if is_dialog(request)
+        else "components/page_frame.html"
     }
     access = getattr(request, "access", None)
     if getattr(request, "site", None) != "panel" or access is None or not access.is_staff_user:

@@ -1,7 +1,8 @@
 """Encrypted model field: Fernet tokens under a key ring from FIELD_ENCRYPTION_KEYS.
 
 Stored form: ``fernet:<key id>:<token>``. The key id (first 8 hex characters of the key's SHA-256)
-says which key wrote the value, so rotation finds stale rows and an unknown key is reported by name.
+says which key wrote the value: decryption uses exactly that key (rather than MultiFernet trying
+each), rotation finds stale rows without decrypting, and a missing key is reported by its id.
 It fails closed: a value that is not in this form, or does not decrypt, raises
 :class:`DecryptionError`; it never falls back to treating the column as plaintext.
 """
@@ -9,7 +10,7 @@ It fails closed: a value that is not in this form, or does not decrypt, raises
 import hashlib
 from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -24,18 +25,18 @@ class DecryptionError(Exception):
 class KeyRing:
     def __init__(self, keys: list[str]):
         if not keys:
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty: encrypted fields need a key.")
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS is empty: encrypted fields need a key."
+            )
         try:
             self._fernets = [(key_id(key), Fernet(key.encode())) for key in keys]
         except ValueError as exc:
             raise ImproperlyConfigured(
-                "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
-                "(32 url-safe base64-encoded bytes; make one with "
-                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
+                "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe "
+                "base64-encoded bytes); .env.example shows how to make one."
             ) from exc
         self.primary_id = self._fernets[0][0]
         self._by_id = dict(self._fernets)
-        self._multi = MultiFernet([f for _, f in self._fernets])
 
     def encrypt(self, plaintext: str) -> str:
         token = self._by_id[self.primary_id].encrypt(plaintext.encode())

@@ -12,45 +12,81 @@ class HelpTopic:
     paragraphs: tuple[str, ...]
 
 
+def _topic(slug: str, title: str, text: str) -> HelpTopic:
+    """Paragraphs are separated by blank lines; line breaks inside one are spaces."""
+    return HelpTopic(slug, title, tuple(" ".join(p.split()) for p in text.strip().split("\n\n")))
+
+
 HELP_TOPICS = {
     topic.slug: topic
     for topic in [
-        HelpTopic("my-account", "My Account", (
-            "My Account is where you run your company's account: Config holds the company and "
-            "general settings, Users the staff and their permission groups, API your payment "
-            "gateways, Domains the white-label portal addresses, Payments your top-ups, Usage and "
-            "Packages the lookup services, and Settings the security policy.",
-            "You see only the sections your permissions allow. An Administrator may use every "
-            "section; other users get modules through their groups.",
-        )),
-        HelpTopic("config", "Config", (
-            "The account profile: company name, registration and VAT IDs, address, currency, date "
-            "format, time zone, billing method and contact numbers.",
-            "Press the pencil to edit. The date format and time zone apply to every date the panel "
-            "and your customer portal show.",
-        )),
-        HelpTopic("users", "Users and groups", (
-            "Add staff users and give them an Administrator or User role. Users get modules through "
-            "groups: a module is usable when a group allows it and no group denies it.",
-            "Tick Read only for someone who may look but change nothing.",
-        )),
-        HelpTopic("api", "API: payment gateways", (
-            "Add your PayPal or Stripe credentials so your customers can pay you in the portal. "
-            "Keys are stored encrypted and never shown again; the panel checks them with the "
-            "gateway and shows whether they work.",
-        )),
-        HelpTopic("domains", "Domains", (
-            "Serve the customer portal on your own domain: add it, create the CNAME record shown, "
-            "then press Check. The portal is served once the record points at the platform.",
-        )),
-        HelpTopic("audit-log", "Audit log", (
-            "Every change, sign-in (successful or not) and gateway check, with who did it, from "
-            "which address and what changed. Entries cannot be edited or deleted.",
-        )),
-        HelpTopic("keyboard", "Keyboard", (
-            "Tab moves between links, buttons and fields; Enter opens a link or a dialog; Escape "
-            "closes a dialog and returns you to where you were.",
-        )),
+        _topic(
+            "my-account",
+            "My Account",
+            """
+            My Account is where you run your company's account: Config holds the company and
+            general settings, Users the staff and their permission groups, API your payment
+            gateways, Domains the white-label portal addresses, Payments your top-ups, Usage and
+            Packages the lookup services, and Settings the security policy.
+
+            You see only the sections your permissions allow. An Administrator may use every
+            section; other users get modules through their groups.
+        """,
+        ),
+        _topic(
+            "config",
+            "Config",
+            """
+            The account profile: company name, registration and VAT IDs, address, currency, date
+            format, time zone, billing method and contact numbers.
+
+            Press the pencil to edit. The date format and time zone apply to every date the panel
+            and your customer portal show.
+        """,
+        ),
+        _topic(
+            "users",
+            "Users and groups",
+            """
+            Add staff users and give them an Administrator or User role. Users get modules through
+            groups: a module is usable when a group allows it and no group denies it.
+
+            Tick Read only for someone who may look but change nothing.
+        """,
+        ),
+        _topic(
+            "api",
+            "API: payment gateways",
+            """
+            Add your PayPal or Stripe credentials so your customers can pay you in the portal.
+            Keys are stored encrypted and never shown again; the panel checks them with the gateway
+            and shows whether they work.
+        """,
+        ),
+        _topic(
+            "domains",
+            "Domains",
+            """
+            Serve the customer portal on your own domain: add it, create the CNAME record shown,
+            then press Check. The portal is served once the record points at the platform.
+        """,
+        ),
+        _topic(
+            "audit-log",
+            "Audit log",
+            """
+            Every change, sign-in (successful or not) and gateway check, with who did it, from
+            which address and what changed. Entries cannot be edited or deleted.
+        """,
+        ),
+        _topic(
+            "keyboard",
+            "Keyboard",
+            """
+            Tab moves between links, buttons and fields; Enter opens a link or a dialog; Escape
+            closes a dialog and returns you to where you were.
+        """,
+        ),
     ]
 }
 

@@ -41,41 +41,107 @@ class Section:
 
 
 MY_ACCOUNT_TABS = [
-    Section("config", "Config", "account/config/", "config",
-            "Company information, address, general settings, contact details and security add-ons."),
-    Section("users", "Users", "account/users/", "users",
-            "Staff users, permission groups and who may use which module."),
-    Section("api", "API", "account/api/", "api",
-            "Your PayPal and Stripe gateways, verified against the gateway."),
-    Section("domains", "Domains", "account/domains/", "domains",
-            "White-label portal domains for your customers, with DNS verification."),
-    Section("payments", "Payments", "account/payments/", "payments",
-            "Top up your balance and see every payment with its receipt."),
-    Section("usage", "Usage", "account/usage/", "usage",
-            "Lookup-service usage and charges, today and month to date."),
-    Section("packages", "Packages", "account/packages/", "packages",
-            "Lookup services the platform offers; enable the ones you use."),
-    Section("settings", "Settings", "account/settings/", None,
-            "Security policy: required two-factor login, session timeout, allowed IP ranges.",
-            admin_only=True),
+    Section(
+        "config",
+        "Config",
+        "account/config/",
+        "config",
+        "Company information, address, general settings, contact details and security add-ons.",
+    ),
+    Section(
+        "users",
+        "Users",
+        "account/users/",
+        "users",
+        "Staff users, permission groups and who may use which module.",
+    ),
+    Section(
+        "api",
+        "API",
+        "account/api/",
+        "api",
+        "Your PayPal and Stripe gateways, verified against the gateway.",
+    ),
+    Section(
+        "domains",
+        "Domains",
+        "account/domains/",
+        "domains",
+        "White-label portal domains for your customers, with DNS verification.",
+    ),
+    Section(
+        "payments",
+        "Payments",
+        "account/payments/",
+        "payments",
+        "Top up your balance and see every payment with its receipt.",
+    ),
+    Section(
+        "usage",
+        "Usage",
+        "account/usage/",
+        "usage",
+        "Lookup-service usage and charges, today and month to date.",
+    ),
+    Section(
+        "packages",
+        "Packages",
+        "account/packages/",
+        "packages",
+        "Lookup services the platform offers; enable the ones you use.",
+    ),
+    Section(
+        "settings",
+        "Settings",
+        "account/settings/",
+        None,
+        "Security policy: required two-factor login, session timeout, allowed IP ranges.",
+        admin_only=True,
+    ),
 ]
 
 SETUP_LINKS = [
-    Section("servers", "My Servers", "servers/", "servers",
-            "Your switch, dispatcher and RTP servers, their config and health."),
-    Section("customers", "Customers", "customers/", "customer",
-            "Your customers, their portal contacts and their calls."),
-    Section("audit_log", "Audit Log", "audit/", "audit_log",
-            "Every change, sign-in and check made in your account."),
+    Section(
+        "servers",
+        "My Servers",
+        "servers/",
+        "servers",
+        "Your switch, dispatcher and RTP servers, their config and health.",
+    ),
+    Section(
+        "customers",
+        "Customers",
+        "customers/",
+        "customer",
+        "Your customers, their portal contacts and their calls.",
+    ),
+    Section(
+        "audit_log",
+        "Audit Log",
+        "audit/",
+        "audit_log",
+        "Every change, sign-in and check made in your account.",
+    ),
 ]
 
 PROFILE_LINKS = [
-    Section("profile", "Personal profile", "profile/", None,
-            "Your name, email, mobile and time zone."),
-    Section("change_password", "Change password", "profile/password/", None,
-            "Change your password; your other sessions end."),
-    Section("two_factor", "Two-factor login", "profile/two-factor/", None,
-            "Protect your sign-in with an authenticator app code."),
+    Section(
+        "profile", "Personal profile", "profile/", None, "Your name, email, mobile and time zone."
+    ),
+    Section(
+        "change_password",
+        "Change password",
+        "profile/password/",
+        None,
+        "Change your password; your other sessions end.",
+    ),
+    Section(
+        "two_factor",
+        "Two-factor login",
+        "profile/two-factor/",
+        None,
+        "Protect your sign-in with an authenticator app code.",
+    ),
 ]
 
 SECTIONS = {section.key: section for section in [*MY_ACCOUNT_TABS, *SETUP_LINKS, *PROFILE_LINKS]}

@@ -12,7 +12,10 @@ def create_account(*, name: str, email: str, actor=None, **fields) -> Account:
     account.full_clean()
     account.save()
     audit.record(
-        "account.created", account=account, actor=actor, target=account,
+        "account.created",
+        account=account,
+        actor=actor,
+        target=account,
         changes=audit.diff({}, audit.snapshot(account, ["name", "email", "currency", "time_zone"])),
     )
     return account

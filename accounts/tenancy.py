@@ -32,7 +32,7 @@ class TenantModel(models.Model):
 
 
 def get_for_account_or_404(model_or_queryset, account, **lookup):
-    """The object of ``account`` matching ``lookup``, else 404 (also when another account owns it)."""
+    """The object of ``account`` matching ``lookup``; 404 when none, or another account owns it."""
     queryset = (
         model_or_queryset._default_manager.all()
         if isinstance(model_or_queryset, type)

@@ -45,34 +45,58 @@ def account_b(db):
 
 @pytest.fixture
 def admin_a(account_a):
-    return create_user(account=account_a, email="admin@alpha.test", password=PASSWORD,
-                       name="Ada Alpha", role=User.Role.ADMINISTRATOR)
+    return create_user(
+        account=account_a,
+        email="admin@alpha.test",
+        password=PASSWORD,
+        name="Ada Alpha",
+        role=User.Role.ADMINISTRATOR,
+    )
 
 
 @pytest.fixture
 def user_a(account_a):
-    return create_user(account=account_a, email="user@alpha.test", password=PASSWORD,
-                       name="Uma Alpha", role=User.Role.USER)
+    return create_user(
+        account=account_a,
+        email="user@alpha.test",
+        password=PASSWORD,
+        name="Uma Alpha",
+        role=User.Role.USER,
+    )
 
 
 @pytest.fixture
 def admin_b(account_b):
-    return create_user(account=account_b, email="admin@bravo.test", password=PASSWORD,
-                       name="Bea Bravo", role=User.Role.ADMINISTRATOR)
+    return create_user(
+        account=account_b,
+        email="admin@bravo.test",
+        password=PASSWORD,
+        name="Bea Bravo",
+        role=User.Role.ADMINISTRATOR,
+    )
 
 
 @pytest.fixture
 def user_b(account_b):
-    return create_user(account=account_b, email="user@bravo.test", password=PASSWORD,
-                       name="Bo Bravo", role=User.Role.USER)
+    return create_user(
+        account=account_b,
+        email="user@bravo.test",
+        password=PASSWORD,
+        name="Bo Bravo",
+        role=User.Role.USER,
+    )
 
 
 @pytest.fixture
 def world(account_a, account_b, admin_a, user_a, admin_b, user_b):
     """Both accounts with their users; later issues add their rows here (groups, gateways, …)."""
     return {
-        "a": account_a, "b": account_b,
-        "admin_a": admin_a, "user_a": user_a, "admin_b": admin_b, "user_b": user_b,
+        "a": account_a,
+        "b": account_b,
+        "admin_a": admin_a,
+        "user_a": user_a,
+        "admin_b": admin_b,
+        "user_b": user_b,
     }
 
 

@@ -12,7 +12,18 @@ class UserAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = "__all__"
+        fields = [
+            "email",
+            "name",
+            "account",
+            "role",
+            "read_only",
+            "time_zone",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "password",
+        ]
 
 
 @admin.register(User)

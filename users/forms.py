@@ -17,7 +17,12 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     """Django's reset form, with the mail sent through the task queue like all other mail."""
 
     def send_mail(
-        self, subject_template_name, email_template_name, context, from_email, to_email,
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
         html_email_template_name=None,
     ):
         from django.template import loader

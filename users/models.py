@@ -54,12 +54,15 @@ class User(AbstractBaseUser):
         default=False, help_text="May view what their permissions allow and change nothing."
     )
     time_zone = models.CharField(
-        max_length=64, blank=True, validators=[validate_time_zone],
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
         help_text="Empty: the account's time zone.",
     )
     is_active = models.BooleanField("active", default=True)
     is_staff = models.BooleanField(
-        "platform admin site access", default=False,
+        "platform admin site access",
+        default=False,
         help_text="Django admin access; only for platform superusers.",
     )
     is_superuser = models.BooleanField("platform superuser", default=False)
@@ -115,3 +118,6 @@ class LoginFailure(models.Model):
             models.Index(fields=["email", "ip", "created"], name="loginfailure_pair"),
             models.Index(fields=["ip", "created"], name="loginfailure_ip"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip} at {self.created:%Y-%m-%d %H:%M}"

@@ -27,15 +27,17 @@ def sign_in(request, email: str, password: str) -> User:
 
     lock = throttle.current_lock(email, ip)
     if lock is not None:
-        audit.record("login.locked", account=account, request=request, target=known,
-                     data={"email": email})
+        audit.record(
+            "login.locked", account=account, request=request, target=known, data={"email": email}
+        )
         raise SignInRefused(lock.message)
 
     user = authenticate(request, username=email.strip(), password=password)
     if user is None:
         throttle.record_failure(email, ip)
-        audit.record("login.failed", account=account, request=request, target=known,
-                     data={"email": email})
+        audit.record(
+            "login.failed", account=account, request=request, target=known, data={"email": email}
+        )
         raise SignInRefused(
             "That email and password do not match an active user. Check both and try again."
         )
@@ -64,7 +66,10 @@ def create_user(*, account, email: str, password: str | None, actor=None, **fiel
     user.full_clean(exclude=["password"])
     user.save()
     audit.record(
-        "user.created", account=account, actor=actor, target=user,
+        "user.created",
+        account=account,
+        actor=actor,
+        target=user,
         changes=audit.diff({}, audit.snapshot(user, ["email", "name", "role", "read_only"])),
     )
     return user

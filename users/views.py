@@ -78,7 +78,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         user = form.user
         audit.record(
-            "password.reset_completed", account=user.account, actor=user, request=self.request,
+            "password.reset_completed",
+            account=user.account,
+            actor=user,
+            request=self.request,
             target=user,
         )
         return response

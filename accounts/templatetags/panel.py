@@ -25,7 +25,9 @@ class ComponentNode(template.Node):
     def render(self, context):
         values = {key: value.resolve(context) for key, value in self.kwargs.items()}
         values["content"] = mark_safe(self.nodelist.render(context))  # noqa: S308 (rendered, escaped)
-        component = context.template.engine.get_template(f"components/{self.name.resolve(context)}.html")
+        component = context.template.engine.get_template(
+            f"components/{self.name.resolve(context)}.html"
+        )
         with context.push(**values):
             return component.render(context)
 

@@ -1,8 +1,8 @@
 """Error pages. None of them names a tenant unless the viewer is signed in to it."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.http import HttpResponseServerError
 
 
 def forbidden(request, exception=None):

@@ -17,7 +17,7 @@ def home(request):
 
 
 def not_available_view(section: Section):
-    """The honest page for a section whose issue has not landed, behind that section's permission."""
+    """The honest page for a section still to be built, behind the section's own permission."""
 
     @require_safe
     def view(request):

@@ -1,4 +1,4 @@
-"""Settings shared by every environment. Every value can come from the environment (.env.example)."""
+"""Settings shared by every environment; each value can come from the environment."""
 
 from pathlib import Path
 

@@ -1,6 +1,6 @@
 """Local development: DEBUG, SQLite by default, tasks run inline, mail printed to the console."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"

@@ -1,6 +1,6 @@
 """Test settings: fast hashing, mail captured in memory, tasks inline, fixed throw-away keys."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"

@@ -53,7 +53,9 @@ class Command(BaseCommand):
             for email, name, role, password in users:
                 user = User.objects.filter(email__iexact=email).first()
                 if user is None:
-                    create_user(account=account, email=email, password=password, name=name, role=role)
+                    create_user(
+                        account=account, email=email, password=password, name=name, role=role
+                    )
                 else:
                     # Running the demo again makes the printed logins work again.
                     user.set_password(password)

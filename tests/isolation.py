@@ -1,0 +1,150 @@
+"""The isolation crawler's registry and checks.
+
+Every URL pattern of the panel must have an entry here saying how to reach it:
+
+- ``page()``: a page of the signed-in user's own account with no object in the URL; as account A
+  it must show nothing of account B, and a POST must leave B's rows unchanged.
+- ``tenant_object(build)``: a URL naming one tenant-owned object; ``build(world, side)`` returns
+  the URL kwargs for that side's object ("a" or "b"). As A's Administrator, GET and POST of B's
+  object must answer 404 and leave B's rows unchanged.
+- ``exempt(reason)``: reaches no tenant data (sign-in, password reset); the reason says why.
+
+A pattern without an entry fails the suite (tests/test_isolation.py), so a new URL cannot skip
+the check. Later issues add their URLs here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.urls import reverse
+
+from accounts.models import Account
+
+from .urlwalk import Route, walk
+
+EXEMPT_NAMESPACES = {
+    "admin": "Django's admin site: platform superusers only (tests/test_admin_site.py)",
+}
+
+
+def _no_kwargs(world, side):
+    return {}
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # "page" | "object" | "exempt"
+    kwargs: Callable[[dict, str], dict] = field(default=_no_kwargs)
+    reason: str = ""
+
+
+def page(kwargs: dict | None = None) -> Entry:
+    return Entry("page", (lambda world, side: dict(kwargs)) if kwargs else _no_kwargs)
+
+
+def tenant_object(build: Callable[[dict, str], dict]) -> Entry:
+    return Entry("object", build)
+
+
+def exempt(reason: str, kwargs: dict | None = None) -> Entry:
+    return Entry("exempt", (lambda world, side: dict(kwargs)) if kwargs else _no_kwargs, reason)
+
+
+REGISTRY: dict[str, Entry] = {
+    # users
+    "users:login": exempt("the public sign-in form; shows no account data"),
+    "users:logout": exempt("ends the caller's own session; names no object"),
+    "users:password_reset": exempt("public; answers the same whether or not the email exists"),
+    "users:password_reset_done": exempt("public confirmation text"),
+    "users:password_reset_confirm": exempt(
+        "public; a signed token for one user, checked by Django", {"uidb64": "MQ", "token": "x-y"}
+    ),
+    "users:password_reset_complete": exempt("public confirmation text"),
+    # accounts: the shell, help and the sections still to be built
+    "accounts:home": page(),
+    "accounts:help_index": page(),
+    "accounts:help": page({"topic": "config"}),
+    "accounts:config": page(),
+    "accounts:users": page(),
+    "accounts:api": page(),
+    "accounts:domains": page(),
+    "accounts:payments": page(),
+    "accounts:usage": page(),
+    "accounts:packages": page(),
+    "accounts:settings": page(),
+    "accounts:servers": page(),
+    "accounts:customers": page(),
+    "accounts:audit_log": page(),
+    "accounts:profile": page(),
+    "accounts:change_password": page(),
+    "accounts:two_factor": page(),
+}
+
+
+def panel_routes(urlconf: str | None = None) -> list[Route]:
+    return [r for r in walk(urlconf) if r.namespace.split(":")[0] not in EXEMPT_NAMESPACES]
+
+
+def unregistered(routes: list[Route], registry: dict[str, Entry] = REGISTRY) -> list[str]:
+    return sorted(r.name for r in routes if r.name not in registry)
+
+
+def url_for(
+    route_name: str,
+    world: dict,
+    side: str,
+    registry: dict[str, Entry] = REGISTRY,
+    urlconf: str | None = None,
+) -> str:
+    return reverse(route_name, kwargs=registry[route_name].kwargs(world, side), urlconf=urlconf)
+
+
+def tenant_rows(account: Account) -> dict:
+    """Every row ``account`` owns, as plain values, to compare before and after a request."""
+    rows = {"accounts.account": list(Account.objects.filter(pk=account.pk).values())}
+    for model in apps.get_models():
+        if model is Account:
+            continue
+        if any(f.name == "account" for f in model._meta.concrete_fields):
+            rows[model._meta.label_lower] = list(
+                model._base_manager.filter(account=account).order_by("pk").values()
+            )
+    return rows
+
+
+def markers(world: dict, side: str) -> list[str]:
+    """Strings that would betray account ``side``'s data in a page."""
+    account = world[side]
+    found = [account.name, account.email]
+    for user in account.users.all():
+        found += [user.email, user.name]
+    return [m for m in found if m]
+
+
+def check_foreign_object(client, url: str, victim: Account) -> list[str]:
+    """Problems found asking for another account's object at ``url`` (empty: none)."""
+    problems = []
+    before = tenant_rows(victim)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        if response.status_code != 404:
+            problems.append(f"{method.upper()} {url} answered {response.status_code}, not 404")
+    if tenant_rows(victim) != before:
+        problems.append(f"{url} changed rows of {victim.name}")
+    return problems
+
+
+def check_own_page(client, url: str, victim_markers: list[str], victim: Account) -> list[str]:
+    """Problems found on a page of the caller's own account: other-tenant text, 500s, writes."""
+    problems = []
+    before = tenant_rows(victim)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        if response.status_code >= 500:
+            problems.append(f"{method.upper()} {url} answered {response.status_code}")
+        body = response.content.decode(errors="replace")
+        problems += [f"{method.upper()} {url} shows {m!r}" for m in victim_markers if m in body]
+    if tenant_rows(victim) != before:
+        problems.append(f"{url} changed rows of {victim.name}")
+    return problems

@@ -1,0 +1,148 @@
+"""The permission mechanism: declarations on every view, and the rules applied to every URL."""
+
+import pytest
+
+from accounts.navigation import SECTIONS
+from users.models import User
+from users.permissions import ALLOW, DENY, MODULES, Access, requires
+
+from .conftest import signed_in_client
+from .isolation import REGISTRY, panel_routes, url_for
+
+
+def test_every_panel_view_declares_its_permission():
+    undeclared = [r.name for r in panel_routes() if not hasattr(r.callback, "requirement")]
+    assert not undeclared, f"views that declare no permission (use users.permissions): {undeclared}"
+
+
+def test_the_declaration_test_catches_an_undeclared_view():
+    undeclared = [
+        r.name for r in panel_routes("tests.support.urls") if not hasattr(r.callback, "requirement")
+    ]
+    assert undeclared == ["undeclared"]
+
+
+def test_unknown_module_is_refused_at_declaration():
+    with pytest.raises(KeyError):
+        requires("no-such-module")
+
+
+def _user(role=User.Role.USER, read_only=False, account_id=1):
+    return User(email="x@example.test", role=role, read_only=read_only, account_id=account_id)
+
+
+@pytest.mark.parametrize(
+    ("role", "read_only", "grants", "module", "view", "write"),
+    [
+        (User.Role.ADMINISTRATOR, False, {}, "users", True, True),
+        (User.Role.ADMINISTRATOR, False, {"users": DENY}, "users", True, True),  # admins: no groups
+        (User.Role.ADMINISTRATOR, True, {}, "users", True, False),
+        (User.Role.USER, False, {}, "users", False, False),  # nothing set = no access
+        (User.Role.USER, False, {"users": ALLOW}, "users", True, True),
+        (User.Role.USER, False, {"users": DENY}, "users", False, False),
+        (User.Role.USER, True, {"users": ALLOW}, "users", True, False),
+        (User.Role.USER, False, {"config": ALLOW}, "users", False, False),
+    ],
+)
+def test_access_rules(monkeypatch, role, read_only, grants, module, view, write):
+    monkeypatch.setattr("users.permissions.group_grants", lambda user: grants)
+    access = Access(_user(role, read_only))
+    assert access.can_view(module) is view
+    assert access.can_write(module) is write
+
+
+def test_no_account_means_no_access():
+    superuser = User(email="root@example.test", is_superuser=True)
+    assert not Access(superuser).can_view("config")
+
+
+def _get_all(client, world):
+    return {
+        name: client.get(url_for(name, world, "a")) for name in REGISTRY if name != "users:logout"
+    }
+
+
+def _requirement(name):
+    route = next(r for r in panel_routes() if r.name == name)
+    return route.callback.requirement
+
+
+def test_anonymous_is_sent_to_sign_in_everywhere_but_public_pages(world, anonymous_client):
+    for name, response in _get_all(anonymous_client, world).items():
+        if _requirement(name).kind == "public":
+            assert response.status_code == 200, name
+        else:
+            assert response.status_code == 302, name
+            assert response["Location"].startswith("/login/?next="), name
+
+
+def test_user_without_groups_reaches_only_signed_in_pages(world, client_user_a):
+    for name, response in _get_all(client_user_a, world).items():
+        kind = _requirement(name).kind
+        if kind in ("module", "admin"):
+            assert response.status_code == 403, name
+        else:
+            assert response.status_code in (200, 302), name
+
+
+def test_administrator_reaches_every_page(world, client_admin_a):
+    for name, response in _get_all(client_admin_a, world).items():
+        if _requirement(name).kind != "public":
+            assert response.status_code in (200, 302), name
+
+
+def test_read_only_administrator_may_view_but_not_post(world, admin_a):
+    admin_a.read_only = True
+    admin_a.save()
+    client = signed_in_client(admin_a)
+    url = SECTIONS["config"].url
+    assert client.get(url).status_code == 200
+    response = client.post(url)
+    assert response.status_code == 403
+    assert "read only" in response.content.decode()
+
+
+def test_forbidden_page_names_the_missing_module(client_user_a):
+    response = client_user_a.get(SECTIONS["audit_log"].url)
+    assert response.status_code == 403
+    assert "You need access to the Audit Log module" in response.content.decode()
+
+
+def test_menu_shows_only_what_the_user_may_open(monkeypatch, client_user_a, client_admin_a):
+    body = client_admin_a.get(SECTIONS["config"].url).content.decode()
+    for key in ("config", "users", "api", "settings", "audit_log", "servers", "customers"):
+        assert f'href="{SECTIONS[key].url}"' in body
+    monkeypatch.setattr("users.permissions.group_grants", lambda user: {"audit_log": ALLOW})
+    body = client_user_a.get(SECTIONS["audit_log"].url).content.decode()
+    assert f'href="{SECTIONS["audit_log"].url}"' in body
+    for key in ("config", "users", "settings", "servers"):
+        assert f'href="{SECTIONS[key].url}"' not in body
+
+
+def test_user_with_no_modules_gets_a_welcome_not_an_error(client_user_a):
+    response = client_user_a.get("/")
+    assert response.status_code == 200
+    assert "Your user has no sections yet" in response.content.decode()
+
+
+def test_every_module_of_the_spec_is_registered():
+    labels = {m.label for m in MODULES.values()}
+    assert labels == {
+        "Customer",
+        "Carrier",
+        "Card",
+        "Cdr",
+        "Log",
+        "Report",
+        "Data",
+        "Pcap",
+        "Config",
+        "Users",
+        "API",
+        "Domains",
+        "Payments",
+        "Usage",
+        "Packages",
+        "Servers",
+        "Audit Log",
+    }
