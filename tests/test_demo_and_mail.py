@@ -55,3 +55,25 @@ def test_a_broken_mail_server_does_not_break_the_caller(
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     with django_capture_on_commit_callbacks(execute=True):
         send_mail_later(account_a, "Hello", "Body", ["ops@alpha.test"])  # must not raise
+
+
+def test_the_database_backend_queues_mail_for_the_worker(
+    account_a, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_mail_later(account_a, "Queued", "Body", ["ops@alpha.test"])
+    assert mail.outbox == []
+    assert DBTaskResult.objects.count() == 1
+
+    call_command(
+        "db_worker",
+        batch=True,
+        startup_delay=False,
+        reload=False,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert [m.subject for m in mail.outbox] == ["Queued"]

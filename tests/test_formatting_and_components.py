@@ -132,3 +132,17 @@ def test_balance_badge_in_the_account_currency(client_admin_a, client_admin_b):
     assert "Balance: $1,138.17 USD" in client_admin_a.get("/account/config/").content.decode()
     body = client_admin_b.get("/account/config/").content.decode().replace("\xa0", " ")
     assert "Balance: €99.50 EUR" in body
+
+
+def test_date_tags_use_the_accounts_format_and_the_active_time_zone(account_a):
+    from django.utils import timezone
+
+    account_a.date_format = "d.m.Y"
+    request = RequestFactory().get("/")
+    request.account = account_a
+    moment = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)
+    with timezone.override("Asia/Tokyo"):
+        html = Template("{% local_date when %} | {% local_datetime when %}").render(
+            RequestContext(request, {"when": moment})
+        )
+    assert html == "01.02.2026 | 01.02.2026 08:30"

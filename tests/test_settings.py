@@ -1,9 +1,13 @@
 """Production settings refuse to start without their secrets, with a message saying which."""
 
 import os
+import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "dGVzdC1rZXktb25lLWZvci1lbmNyeXB0ZWQtZmllbGQ="
@@ -41,3 +45,41 @@ def test_production_needs_encryption_keys():
 def test_production_starts_with_both():
     result = _start(DJANGO_SECRET_KEY="x" * 60, FIELD_ENCRYPTION_KEYS=KEY)
     assert result.returncode == 0, result.stderr
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_redis_url_switches_the_cache_to_redis():
+    """A value one process stores is read by another: the cache is the Redis server."""
+    if not _redis_up():
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("REQUIRE_REDIS=1 but no Redis answers on 127.0.0.1:6379")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    token = secrets.token_hex(8)
+
+    def run(code):
+        setup = "import django; django.setup(); from django.core.cache import cache; "
+        result = subprocess.run(
+            [sys.executable, "-c", setup + code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    run(f"cache.set('probe', '{token}', 60)")
+    assert run("print(cache.get('probe'))") == token
