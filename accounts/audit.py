@@ -37,16 +37,28 @@ def sections() -> list[str]:
     return sorted({event.section for event in EVENTS.values()})
 
 
-# Later issues register their events below, one block per section.
+# Every event, one block per section; each section adds its events to its own block.
+
+# Sign-in
 register("login.succeeded", "Login", "Signed in")
 register("login.failed", "Login", "Failed sign-in")
 register("login.locked", "Login", "Sign-in refused: too many failures")
 register("logout", "Login", "Signed out")
 register("password.reset_requested", "Login", "Password reset requested")
 register("password.reset_completed", "Login", "Password reset completed")
-register("account.created", "Config", "Account created")
-register("user.created", "Users", "User created")
+
+# Platform
 register("encryption.rotated", "Platform", "Encrypted fields re-encrypted under the newest key")
+
+# Config (account profile, security add-ons) and the Audit Log page
+register("account.created", "Config", "Account created")
+
+# Users and groups
+register("user.created", "Users", "User created")
+
+# API: payment gateways
+
+# Domains: portal domains
 
 
 def client_ip(request) -> str | None:

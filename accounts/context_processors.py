@@ -18,8 +18,9 @@ def shell(request):
     access = getattr(request, "access", None)
     if getattr(request, "site", None) != "panel" or access is None or not access.is_staff_user:
         return context
-    match = request.resolver_match
-    active = match.url_name if match else ""
+    active = next(
+        (s.key for s in [*MY_ACCOUNT_TABS, *SETUP_LINKS] if s.is_active(request.path)), ""
+    )
     context.update(
         account_tabs=[tab for tab in MY_ACCOUNT_TABS if tab.visible_to(access)],
         setup_links=[link for link in SETUP_LINKS if link.visible_to(access)],

@@ -1,7 +1,8 @@
-"""The panel's menu: every section, its URL name and the permission that shows it.
+"""The panel's menu: every section, where it lives and the permission that shows it.
 
-A section whose issue has not landed yet is served by ``views.sections.not_available`` and says
-so; the issue that builds it points its URL at the real view and sets ``available=True``.
+A section whose issue has not landed yet has no ``url_name``: accounts/urls.py serves an honest
+"not available yet" page at its ``path``. The issue that builds it sets ``url_name`` to its real
+list view, whose URL must start with ``path`` (every page under it highlights the section).
 """
 
 from dataclasses import dataclass
@@ -17,11 +18,11 @@ class Section:
     module: str | None  # permission module; None: Administrators only, or any staff user
     summary: str
     admin_only: bool = False
-    available: bool = False
+    url_name: str = ""  # the real view, once built; empty: the placeholder
 
     @property
-    def url_name(self) -> str:
-        return f"accounts:{self.key}"
+    def route(self) -> str:
+        return self.url_name or f"accounts:{self.key}"
 
     @property
     def help_topic(self) -> str:
@@ -32,7 +33,10 @@ class Section:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return reverse(self.route)
+
+    def is_active(self, request_path: str) -> bool:
+        return request_path.startswith("/" + self.path)
 
     def visible_to(self, access) -> bool:
         if self.module:

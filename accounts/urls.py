@@ -15,5 +15,5 @@ urlpatterns = [
 urlpatterns += [
     path(section.path, sections.not_available_view(section), name=section.key)
     for section in SECTIONS.values()
-    if not section.available
+    if not section.url_name
 ]

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.services import create_account
+from config.hooks import app_hooks
 from users.models import User
 from users.services import create_user
 from users.sessions import SESSION_HOST_KEY
@@ -89,8 +90,10 @@ def user_b(account_b):
 
 @pytest.fixture
 def world(account_a, account_b, admin_a, user_a, admin_b, user_b):
-    """Both accounts with their users; later issues add their rows here (groups, gateways, …)."""
-    return {
+    """Both accounts with their users and, from each app's ``<app>/tests/world.py``
+    (``populate(world)``), that app's rows for both sides, keyed ``<thing>_a`` / ``<thing>_b``.
+    """
+    world = {
         "a": account_a,
         "b": account_b,
         "admin_a": admin_a,
@@ -98,6 +101,9 @@ def world(account_a, account_b, admin_a, user_a, admin_b, user_b):
         "admin_b": admin_b,
         "user_b": user_b,
     }
+    for hook in app_hooks("tests.world"):
+        hook.populate(world)
+    return world
 
 
 @pytest.fixture

@@ -79,6 +79,14 @@ REGISTRY: dict[str, Entry] = {
     "accounts:profile": page(),
     "accounts:change_password": page(),
     "accounts:two_factor": page(),
+    # Config and Audit Log
+    #
+    # Users and groups
+    #
+    # API: payment gateways
+    #
+    # Domains and the portal
+    #
 }
 
 

@@ -12,7 +12,7 @@ def home(request):
     """Land on the first section this user may open, or explain that there is none yet."""
     for section in [*MY_ACCOUNT_TABS, *SETUP_LINKS]:
         if section.visible_to(request.access):
-            return redirect(section.url_name)
+            return redirect(section.route)
     return render(request, "accounts/no_access.html")
 
 

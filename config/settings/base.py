@@ -33,14 +33,11 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks",
     "django_tasks_db",
-    "accounts",
-    "users",
-    "payment_gateways",
-    "domains",
-    "portal",
-    "packages",
-    "servers",
 ]
+# This project's own apps. The demo command and the tests' `world` fixture call each app's
+# optional `<app>.demo.populate(...)` and `<app>.tests.world.populate(...)` hooks in this order.
+PROJECT_APPS = ["accounts", "users", "payment_gateways", "domains", "portal", "packages", "servers"]
+INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,4 +1,11 @@
-"""Create (or refresh) the demo accounts and print their logins. Safe to run again and again."""
+"""Create (or refresh) the demo accounts and print their logins. Safe to run again and again.
+
+Each project app may add its own demo rows in ``<app>/demo.py``::
+
+    def populate(accounts: dict[str, Account], stdout) -> None: ...
+
+called with the demo accounts by name ("Acme Telecom", "Globex Voice"); it must be idempotent.
+"""
 
 from decimal import Decimal
 
@@ -7,6 +14,7 @@ from django.db import transaction
 
 from accounts.models import Account
 from accounts.services import create_account
+from config.hooks import app_hooks
 from users.models import User
 from users.services import create_user
 
@@ -44,6 +52,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         logins = []
+        accounts = {}
         for spec in DEMO_ACCOUNTS:
             spec = dict(spec)
             users = spec.pop("users")
@@ -62,7 +71,15 @@ class Command(BaseCommand):
                     user.is_active = True
                     user.save(update_fields=["password", "is_active"])
                 logins.append((account.name, role.label, email, password))
+            accounts[account.name] = account
 
-        self.stdout.write(self.style.SUCCESS("Demo accounts are ready. Sign in at /login/ with:"))
+        for hook in app_hooks("demo"):
+            hook.populate(accounts, self.stdout)
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo accounts are ready. Sign in at http://127.0.0.1:8000/login/ with:"
+            )
+        )
         for account_name, role, email, password in logins:
             self.stdout.write(f"  {account_name:<14} {role:<14} {email:<24} {password}")
