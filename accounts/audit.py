@@ -43,6 +43,7 @@ def sections() -> list[str]:
 register("login.succeeded", "Login", "Signed in")
 register("login.failed", "Login", "Failed sign-in")
 register("login.locked", "Login", "Sign-in refused: too many failures")
+register("login.ip_refused", "Login", "Sign-in refused: address not in the IP whitelist")
 register("logout", "Login", "Signed out")
 register("password.reset_requested", "Login", "Password reset requested")
 register("password.reset_completed", "Login", "Password reset completed")
@@ -55,6 +56,13 @@ register("account.created", "Config", "Account created")
 
 # Users and groups
 register("user.created", "Users", "User created")
+register("user.updated", "Users", "User changed")
+register("user.deleted", "Users", "User deleted")
+register("user.invited", "Users", "Invitation sent")
+register("user.invitation_accepted", "Users", "Invitation accepted, password set")
+register("group.created", "Users", "Group created")
+register("group.updated", "Users", "Group changed")
+register("group.deleted", "Users", "Group deleted")
 
 # API: payment gateways
 

@@ -58,6 +58,7 @@ MY_ACCOUNT_TABS = [
         "account/users/",
         "users",
         "Staff users, permission groups and who may use which module.",
+        url_name="users:list",
     ),
     Section(
         "api",

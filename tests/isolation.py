@@ -66,7 +66,6 @@ REGISTRY: dict[str, Entry] = {
     "accounts:help_index": page(),
     "accounts:help": page({"topic": "config"}),
     "accounts:config": page(),
-    "accounts:users": page(),
     "accounts:api": page(),
     "accounts:domains": page(),
     "accounts:payments": page(),
@@ -82,7 +81,17 @@ REGISTRY: dict[str, Entry] = {
     # Config and Audit Log
     #
     # Users and groups
-    #
+    "users:invitation": exempt(
+        "public; the signed single-use token names the user (tests/test_users.py)",
+        {"token": "not-a-token"},
+    ),
+    "users:list": page(),
+    "users:add": page(),
+    "users:delete": page(),
+    "users:edit": tenant_object(lambda world, side: {"pk": world[f"user_{side}"].pk}),
+    "users:group_add": page(),
+    "users:group_edit": tenant_object(lambda world, side: {"pk": world[f"group_{side}"].pk}),
+    "users:group_delete": page(),
     # API: payment gateways
     #
     # Domains and the portal

@@ -71,7 +71,7 @@ def test_list_component_toolbar_checkboxes_and_paging():
     assert 'href="/add/" data-dialog aria-label="Add user"' in html
     assert 'form method="post" action="/delete/" id="users-form"' in html
     assert 'data-select-all="users-form"' in html
-    assert '<a href="?sort=name">Name</a>' in html
+    assert '<th scope="col" aria-sort="ascending"><a href="?sort=-name">Name</a>' in html
     assert "Page 2 of 3 · 120 in all" in html
     assert 'href="?sort=name&amp;page=1" rel="prev"' in html
     assert 'href="?sort=name&amp;page=3" rel="next"' in html

@@ -143,7 +143,7 @@ def test_password_reset_mails_a_single_use_link(world, django_capture_on_commit_
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0]
-    new_password = "Brand-New-Secret-77"
+    new_password = "Brand-New-Secret-77!"
     response = client.post(set_url, {"new_password1": new_password, "new_password2": new_password})
     assert response["Location"] == "/password-reset/done/"
     world["admin_a"].refresh_from_db()

@@ -5,9 +5,10 @@ import pytest
 from accounts.navigation import SECTIONS
 from users.models import User
 from users.permissions import ALLOW, DENY, MODULES, Access, requires
+from users.services import save_group, update_user
 
 from .conftest import signed_in_client
-from .isolation import REGISTRY, panel_routes, url_for
+from .isolation import panel_routes, url_for
 
 
 def test_every_panel_view_declares_its_permission():
@@ -56,39 +57,61 @@ def test_no_account_means_no_access():
     assert not Access(superuser).can_view("config")
 
 
-def _get_all(client, world):
-    return {
-        name: client.get(url_for(name, world, "a")) for name in REGISTRY if name != "users:logout"
-    }
+def _routes():
+    """Every panel route with its declared requirement (logout excluded: it ends the session)."""
+    return [(r.name, r.callback.requirement) for r in panel_routes() if r.name != "users:logout"]
 
 
-def _requirement(name):
-    route = next(r for r in panel_routes() if r.name == name)
-    return route.callback.requirement
+def _passed(response) -> bool:
+    """The permission check let the request through (what the view did next is its business)."""
+    if response.status_code == 403:
+        return False
+    return not (response.status_code == 302 and response["Location"].startswith("/login/"))
 
 
 def test_anonymous_is_sent_to_sign_in_everywhere_but_public_pages(world, anonymous_client):
-    for name, response in _get_all(anonymous_client, world).items():
-        if _requirement(name).kind == "public":
-            assert response.status_code == 200, name
+    for name, requirement in _routes():
+        response = anonymous_client.get(url_for(name, world, "a"))
+        if requirement.kind == "public":
+            assert _passed(response), name
         else:
             assert response.status_code == 302, name
             assert response["Location"].startswith("/login/?next="), name
 
 
-def test_user_without_groups_reaches_only_signed_in_pages(world, client_user_a):
-    for name, response in _get_all(client_user_a, world).items():
-        kind = _requirement(name).kind
-        if kind in ("module", "admin"):
-            assert response.status_code == 403, name
-        else:
-            assert response.status_code in (200, 302), name
+def _grant_only(world, module, read_only=False):
+    group, user = world["group_a"], world["user_a"]
+    group.permissions = {module: ALLOW} if module else {}
+    save_group(group, actor=None)
+    update_user(user, actor=None, read_only=read_only)
 
 
-def test_administrator_reaches_every_page(world, client_admin_a):
-    for name, response in _get_all(client_admin_a, world).items():
-        if _requirement(name).kind != "public":
-            assert response.status_code in (200, 302), name
+@pytest.mark.parametrize("module", [None, *MODULES])
+def test_a_user_allowed_one_module_reaches_only_its_urls(world, client_user_a, module):
+    """The same signed-in session throughout: a group change applies on the next request."""
+    _grant_only(world, module)
+    for name, requirement in _routes():
+        response = client_user_a.get(url_for(name, world, "a"))
+        expected = requirement.kind in ("public", "signed_in") or (
+            requirement.kind == "module" and requirement.module == module
+        )
+        assert _passed(response) is expected, f"{name} with only {module} allowed"
+
+
+@pytest.mark.parametrize("module", list(MODULES))
+def test_read_only_user_may_view_their_module_but_never_post(world, client_user_a, module):
+    _grant_only(world, module, read_only=True)
+    for name, requirement in _routes():
+        if requirement.kind != "module" or requirement.module != module:
+            continue
+        url = url_for(name, world, "a")
+        assert _passed(client_user_a.get(url)) is not requirement.write, name
+        assert client_user_a.post(url).status_code == 403, name
+
+
+def test_administrator_passes_every_check(world, client_admin_a):
+    for name, _ in _routes():
+        assert _passed(client_admin_a.get(url_for(name, world, "a"))), name
 
 
 def test_read_only_administrator_may_view_but_not_post(world, admin_a):

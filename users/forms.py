@@ -1,7 +1,15 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
 
+from accounts.formatting import time_zone_choices
 from accounts.mail import send_mail_later
+
+from .models import PermissionGroup, User
+from .permissions import ALLOW, DENY, MODULES
+from .validators import PasswordRulesValidator
+
+EFFECT_CHOICES = [("", "Select"), (ALLOW, "Allow"), (DENY, "Deny")]
 
 
 class SignInForm(forms.Form):
@@ -31,3 +39,162 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         body = loader.render_to_string(email_template_name, context)
         user = context.get("user")
         send_mail_later(getattr(user, "account", None), subject, body, [to_email])
+
+
+class UserForm(forms.ModelForm):
+    """Add or edit a staff user. The account comes from the view; groups are narrowed to it."""
+
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+        help_text=PasswordRulesValidator().get_help_text(),
+    )
+    send_invitation = forms.BooleanField(
+        required=False,
+        label="Send an invitation",
+        help_text="Mail a link where the user chooses their own password.",
+    )
+    groups = forms.ModelMultipleChoiceField(
+        queryset=PermissionGroup.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Users get modules through their groups; Administrators need none.",
+    )
+    time_zone = forms.ChoiceField(required=False, help_text="Empty: the account's time zone.")
+
+    class Meta:
+        model = User
+        fields = [
+            "name",
+            "email",
+            "role",
+            "groups",
+            "time_zone",
+            "read_only",
+            "ip_whitelist",
+            "is_active",
+        ]
+        widgets = {"ip_whitelist": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.creating = self.instance.pk is None
+        self.fields["name"].required = True
+        self.fields["groups"].queryset = PermissionGroup.objects.for_account(account)
+        self.fields["time_zone"].choices = [("", "Account default"), *time_zone_choices()]
+        if self.creating:
+            del self.fields["is_active"]
+            self.fields["password"].help_text += " Required unless you send an invitation."
+        else:
+            self.fields["password"].help_text += " Leave blank to keep the current password."
+            if self.instance.has_usable_password():
+                del self.fields["send_invitation"]
+            else:
+                self.fields["send_invitation"].label = "Send a new invitation"
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                "This email is already in use; every user needs an address of their own."
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if self.creating and not password and not cleaned.get("send_invitation"):
+            self.add_error("password", "Enter a password, or tick “Send an invitation”.")
+        if password:
+            probe = User(email=cleaned.get("email") or "", name=cleaned.get("name") or "")
+            try:
+                password_validation.validate_password(password, probe)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+    def _post_clean(self):
+        # The model's own validation runs in the service; here only the form's fields matter.
+        pass
+
+
+class GroupForm(forms.Form):
+    """A group: its name and, for every module of the registry, Select / Allow / Deny."""
+
+    PREFIX = "perm_"
+    name = forms.CharField(max_length=100)
+
+    def __init__(self, *args, account, instance=None, **kwargs):
+        self.account, self.instance = account, instance
+        initial = kwargs.pop("initial", {})
+        if instance is not None:
+            initial["name"] = instance.name
+            initial.update({self.PREFIX + k: v for k, v in instance.permissions.items()})
+        super().__init__(*args, initial=initial, **kwargs)
+        for key, module in MODULES.items():
+            self.fields[self.PREFIX + key] = forms.ChoiceField(
+                label=module.label, required=False, choices=EFFECT_CHOICES
+            )
+
+    def module_fields(self):
+        return [self[self.PREFIX + key] for key in MODULES]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = PermissionGroup.objects.for_account(self.account).filter(name__iexact=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Your account already has a group with this name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = sorted(
+            key[len(self.PREFIX) :]
+            for key in self.data
+            if key.startswith(self.PREFIX) and key[len(self.PREFIX) :] not in MODULES
+        )
+        if unknown:
+            raise forms.ValidationError(f"Unknown module: {', '.join(unknown)}. Nothing was saved.")
+        return cleaned
+
+    def permissions(self) -> dict[str, str]:
+        return {
+            key: self.cleaned_data[self.PREFIX + key]
+            for key in MODULES
+            if self.cleaned_data.get(self.PREFIX + key)
+        }
+
+
+class InvitationForm(forms.Form):
+    new_password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+        help_text=PasswordRulesValidator().get_help_text(),
+    )
+    new_password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "The two passwords differ.")
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned

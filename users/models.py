@@ -4,7 +4,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import validate_time_zone
-from accounts.tenancy import TenantQuerySet
+from accounts.tenancy import TenantModel, TenantQuerySet
+
+from .permissions import ALLOW, DENY, MODULES
+from .validators import parse_ip_whitelist
 
 
 class UserQuerySet(TenantQuerySet):
@@ -67,6 +70,23 @@ class User(AbstractBaseUser):
     )
     is_superuser = models.BooleanField("platform superuser", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    groups = models.ManyToManyField(
+        "users.PermissionGroup",
+        through="users.GroupMembership",
+        blank=True,
+        related_name="members",
+    )
+    ip_whitelist = models.TextField(
+        blank=True,
+        validators=[parse_ip_whitelist],
+        help_text="One entry a line: an IP, a prefix like 10.1.2. or a network like 10.1.2.0/24. "
+        "Empty: any address.",
+    )
+    two_factor_enabled = models.BooleanField(
+        "2FA", default=False, help_text="Kept up to date by the two-factor setup (profile issue)."
+    )
+    # Raising it ends every session of the user at once (it is part of the session auth hash).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -77,6 +97,10 @@ class User(AbstractBaseUser):
     class Meta:
         ordering = ["name", "email"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+        indexes = [
+            models.Index(fields=["account", "name"], name="user_account_name"),
+            models.Index(fields=["account", "last_login"], name="user_account_last_login"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email
@@ -84,6 +108,18 @@ class User(AbstractBaseUser):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_session_auth_hash(self):
+        """Django's hash of the password, salted with the session generation: raising the
+        generation (deactivation, an Administrator ending the sessions) logs the user out
+        everywhere on their next request."""
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "users.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
 
     # Django admin hooks: only active platform superusers may do anything there.
     def has_perm(self, perm, obj=None) -> bool:
@@ -104,6 +140,52 @@ class User(AbstractBaseUser):
         if self.time_zone:
             return self.time_zone
         return self.account.time_zone if self.account_id else "UTC"
+
+
+class PermissionGroup(TenantModel):
+    """A permission group of an account: for each module of the registry, Allow, Deny or not set.
+
+    ``permissions`` maps a module key to "allow" or "deny"; modules not set are absent.
+    """
+
+    name = models.CharField(max_length=100)
+    permissions = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("account", Lower("name"), name="group_name_unique_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def modules_with(self, effect: str) -> list[str]:
+        """Labels of the modules set to ``effect``, in registry order."""
+        return [m.label for key, m in MODULES.items() if self.permissions.get(key) == effect]
+
+    @property
+    def allowed_labels(self) -> list[str]:
+        return self.modules_with(ALLOW)
+
+    @property
+    def denied_labels(self) -> list[str]:
+        return self.modules_with(DENY)
+
+
+class GroupMembership(TenantModel):
+    """A user in a group (the account is repeated here, as on every tenant row)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(PermissionGroup, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
 
 
 class LoginFailure(models.Model):

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
 
@@ -56,13 +55,50 @@ DENY = "deny"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def group_grants(user) -> dict[str, str]:
-    """``{module: ALLOW | DENY}`` combined over the user's groups, Deny winning.
+def combine(group_permissions) -> dict[str, str]:
+    """``{module: ALLOW | DENY}`` over several groups' settings: Deny wins, unset stays unset."""
+    grants: dict[str, str] = {}
+    for permissions in group_permissions:
+        for module, effect in permissions.items():
+            if module in MODULES and effect in (ALLOW, DENY) and grants.get(module) != DENY:
+                grants[module] = effect
+    return grants
 
-    The users-and-groups issue fills this in from the user's permission groups; until then a User
-    has no group, so nothing is granted (nothing set = no access).
-    """
-    return {}
+
+def group_grants(user) -> dict[str, str]:
+    """The user's grants from all their groups, in one query."""
+    from .models import PermissionGroup
+
+    rows = PermissionGroup.objects.filter(memberships__user=user).values_list(
+        "permissions", flat=True
+    )
+    return combine(rows)
+
+
+@dataclass(frozen=True)
+class ModuleAccess:
+    module: Module
+    status: str  # "Allowed", "Denied", "Not granted", "Read only"
+    detail: str = ""
+
+
+def explain_access(user, groups) -> list[ModuleAccess]:
+    """Per module, what ``user`` may do and why, for the user dialog. ``groups``: their groups."""
+    if user.is_administrator:
+        status = "Read only" if user.read_only else "Allowed"
+        return [ModuleAccess(m, status, "Administrator") for m in MODULES.values()]
+    result = []
+    for key, module in MODULES.items():
+        deniers = [g.name for g in groups if g.permissions.get(key) == DENY]
+        allowers = [g.name for g in groups if g.permissions.get(key) == ALLOW]
+        if deniers:
+            result.append(ModuleAccess(module, "Denied", "by " + ", ".join(deniers)))
+        elif allowers:
+            status = "Read only" if user.read_only else "Allowed"
+            result.append(ModuleAccess(module, status, "by " + ", ".join(allowers)))
+        else:
+            result.append(ModuleAccess(module, "Not granted"))
+    return result
 
 
 class Access:
@@ -129,6 +165,8 @@ def _declare(view, requirement: Requirement, check):
 
 
 def _staff_refusal(request):
+    from django.contrib.auth.views import redirect_to_login  # needs the user model loaded
+
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     if not request.access.is_staff_user:

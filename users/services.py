@@ -1,12 +1,20 @@
-"""Writes about staff users: sign-in and sign-out, with their audit entries."""
+"""Writes about staff users and permission groups, each audited (before → after)."""
 
 from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 
 from accounts import audit
+from accounts.mail import send_mail_later
 
 from . import throttle
-from .models import User
+from .invitations import make_token
+from .models import GroupMembership, PermissionGroup, User
+from .permissions import MODULES, Access
+from .validators import ip_allowed
+
+USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_active", "ip_whitelist"]
 
 
 class SignInRefused(Exception):
@@ -15,8 +23,19 @@ class SignInRefused(Exception):
         self.message = message
 
 
+class UserRuleError(Exception):
+    """A rule about users refused the change; ``field`` is where the message belongs."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+# --- Sign-in -------------------------------------------------------------------------------------
+
+
 def sign_in(request, email: str, password: str) -> User:
-    """Check the throttle, authenticate, log in and bind the session to this host.
+    """Check the throttle, authenticate, check the IP whitelist, log in (bound to this host).
 
     Every outcome is audited: to the user's account when the email belongs to a user, to the
     platform log otherwise. Raises :class:`SignInRefused` with the message to show.
@@ -42,6 +61,13 @@ def sign_in(request, email: str, password: str) -> User:
             "That email and password do not match an active user. Check both and try again."
         )
 
+    if not ip_allowed(ip, user.ip_whitelist):
+        audit.record("login.ip_refused", account=account, request=request, target=user)
+        raise SignInRefused(
+            f"Your user may not sign in from this address ({ip}). Ask an Administrator of your "
+            "account to add it to your IP whitelist."
+        )
+
     throttle.clear_failures(email, ip)
     login(request, user)  # users.sessions binds the session to this host
     audit.record("login.succeeded", account=user.account, actor=user, request=request, target=user)
@@ -55,21 +81,231 @@ def sign_out(request) -> None:
     logout(request)
 
 
+# --- Users ---------------------------------------------------------------------------------------
+
+
+def _require_users_write(actor) -> None:
+    if actor is not None and not Access(actor).can_write("users"):
+        raise PermissionDenied("You may not change users.")
+
+
+def _user_snapshot(user: User, groups) -> dict:
+    return {**audit.snapshot(user, USER_AUDIT_FIELDS), "groups": sorted(g.name for g in groups)}
+
+
 @transaction.atomic
-def create_user(*, account, email: str, password: str | None, actor=None, **fields) -> User:
-    """Create a staff user of ``account`` (the users issue adds groups and invitations)."""
-    user = User(account=account, email=email, **fields)
+def create_user(
+    *,
+    account,
+    email: str,
+    password: str | None,
+    actor=None,
+    request=None,
+    groups=(),
+    send_invitation: bool = False,
+    **fields,
+) -> User:
+    """Create a staff user of ``account``; without a password they get an invitation to set one."""
+    _require_users_write(actor)
+    user = User(account=account, email=email.strip().lower(), **fields)
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
+    _set_groups(user, groups)
     audit.record(
         "user.created",
         account=account,
         actor=actor,
+        request=request,
         target=user,
-        changes=audit.diff({}, audit.snapshot(user, ["email", "name", "role", "read_only"])),
+        changes=audit.diff({}, _user_snapshot(user, groups)),
     )
+    if send_invitation:
+        invite(user, actor=actor, request=request)
     return user
+
+
+@transaction.atomic
+def update_user(user: User, *, actor, request=None, password=None, groups=None, **fields) -> User:
+    """Change a user. Refuses (UserRuleError) to let anyone lock the account out of itself."""
+    _require_users_write(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_groups = list(user.groups.all())
+    before = _user_snapshot(user, old_groups)
+    _check_rules(
+        actor,
+        user,
+        demoting=user.is_administrator and fields.get("role", user.role) != user.role,
+        deactivating=user.is_active and not fields.get("is_active", True),
+    )
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if "email" in fields:
+        user.email = user.email.strip().lower()
+    if password:
+        user.set_password(password)  # also ends their sessions: the auth hash changes
+    if before["is_active"] and not user.is_active:
+        user.session_generation += 1
+    user.full_clean(exclude=["password"])
+    user.save()
+    new_groups = old_groups if groups is None else list(groups)
+    if groups is not None:
+        _set_groups(user, new_groups)
+    changes = audit.diff(before, _user_snapshot(user, new_groups))
+    if password:
+        changes["password"] = ["********", "********"]
+    if changes:
+        audit.record(
+            "user.updated",
+            account=user.account,
+            actor=actor,
+            request=request,
+            target=user,
+            changes=changes,
+        )
+    return user
+
+
+@transaction.atomic
+def delete_users(users, *, actor, request=None) -> int:
+    """Delete users (all or none). Their sessions end: a deleted user cannot be loaded."""
+    _require_users_write(actor)
+    users = list(User.objects.select_for_update().filter(pk__in=[u.pk for u in users]))
+    for user in users:
+        _check_rules(actor, user, deleting=True, others_going=users)
+    for user in users:
+        audit.record(
+            "user.deleted",
+            account=user.account,
+            actor=actor,
+            request=request,
+            target=user,
+            changes=audit.diff(_user_snapshot(user, user.groups.all()), {}),
+        )
+        user.delete()
+    return len(users)
+
+
+def _check_rules(
+    actor, user, *, deleting=False, demoting=False, deactivating=False, others_going=()
+):
+    what = "delete" if deleting else "deactivate" if deactivating else "demote"
+    field = None if deleting else "is_active" if deactivating else "role"
+    if not (deleting or demoting or deactivating):
+        return
+    if actor is not None and actor.pk == user.pk:
+        raise UserRuleError(
+            f"You cannot {what} yourself. Ask another Administrator to do it.", field
+        )
+    if user.is_administrator and user.is_active:
+        going = {u.pk for u in others_going} | {user.pk}
+        remaining = (
+            User.objects.select_for_update()
+            .filter(account_id=user.account_id, role=User.Role.ADMINISTRATOR, is_active=True)
+            .exclude(pk__in=going)
+        )
+        if not remaining.exists():
+            raise UserRuleError(
+                f"You cannot {what} {user.email}: the account needs at least one active "
+                "Administrator. Make someone else an Administrator first.",
+                field,
+            )
+
+
+def _set_groups(user: User, groups) -> None:
+    groups = list(groups)
+    if any(g.account_id != user.account_id for g in groups):
+        raise PermissionDenied("A group of another account.")
+    GroupMembership.objects.filter(user=user).exclude(group__in=groups).delete()
+    existing = set(GroupMembership.objects.filter(user=user).values_list("group_id", flat=True))
+    GroupMembership.objects.bulk_create(
+        GroupMembership(account_id=user.account_id, user=user, group=g)
+        for g in groups
+        if g.pk not in existing
+    )
+
+
+def invite(user: User, *, actor=None, request=None) -> None:
+    """Mail ``user`` a single-use, expiring link where they choose their password."""
+    path = reverse("users:invitation", kwargs={"token": make_token(user)})
+    link = request.build_absolute_uri(path) if request is not None else path
+    inviter = (actor.name or actor.email) if actor is not None else "An Administrator"
+    body = (
+        f"Hello {user.name or user.email},\n\n"
+        f"{inviter} invited you to the {user.account.name} account console.\n"
+        f"Choose your password here (the link works once and expires in "
+        f"{_max_age_text()}):\n\n{link}\n\n"
+        f"You will sign in with this email address: {user.email}\n"
+    )
+    send_mail_later(user.account, f"You are invited to {user.account.name}", body, [user.email])
+    audit.record("user.invited", account=user.account, actor=actor, request=request, target=user)
+
+
+def _max_age_text() -> str:
+    from django.conf import settings
+
+    hours = settings.INVITATION_MAX_AGE // 3600
+    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
+
+
+@transaction.atomic
+def accept_invitation(user: User, password: str, *, request=None) -> None:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(
+        "user.invitation_accepted", account=user.account, actor=user, request=request, target=user
+    )
+
+
+# --- Groups --------------------------------------------------------------------------------------
+
+
+def _group_snapshot(group: PermissionGroup) -> dict:
+    effects = {"allow": "Allow", "deny": "Deny"}
+    return {
+        "name": group.name,
+        **{m.label: effects.get(group.permissions.get(k), "") for k, m in MODULES.items()},
+    }
+
+
+@transaction.atomic
+def save_group(group: PermissionGroup, *, actor, request=None) -> PermissionGroup:
+    """Create or update a group (``group`` carries the new name and permissions)."""
+    _require_users_write(actor)
+    creating = group.pk is None
+    before = {} if creating else _group_snapshot(PermissionGroup.objects.get(pk=group.pk))
+    group.permissions = {k: v for k, v in group.permissions.items() if v}
+    group.full_clean()
+    group.save()
+    changes = audit.diff(before, _group_snapshot(group))
+    if creating or changes:
+        audit.record(
+            "group.created" if creating else "group.updated",
+            account=group.account,
+            actor=actor,
+            request=request,
+            target=group,
+            changes=changes,
+        )
+    return group
+
+
+@transaction.atomic
+def delete_groups(groups, *, actor, request=None) -> int:
+    _require_users_write(actor)
+    groups = list(groups)
+    for group in groups:
+        audit.record(
+            "group.deleted",
+            account=group.account,
+            actor=actor,
+            request=request,
+            target=group,
+            changes=audit.diff(_group_snapshot(group), {}),
+            data={"members": list(group.members.values_list("email", flat=True))},
+        )
+        group.delete()
+    return len(groups)

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -10,7 +11,8 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 
 from . import services
-from .forms import PasswordResetForm, SignInForm
+from .forms import InvitationForm, PasswordResetForm, SignInForm
+from .invitations import InvitationInvalid, user_for_token
 from .models import User
 from .permissions import public, signed_in
 
@@ -99,3 +101,20 @@ password_reset_confirm = public("the signed, expiring link from the reset mail")
 password_reset_complete = public("confirmation page")(
     auth_views.PasswordResetCompleteView.as_view(template_name="users/password_reset_complete.html")
 )
+
+
+@public("the single-use link from an invitation mail; the signed token identifies the user")
+@sensitive_post_parameters("new_password1", "new_password2")
+@csrf_protect
+@never_cache
+def invitation(request, token):
+    try:
+        user = user_for_token(token)
+    except InvitationInvalid as invalid:
+        return render(request, "users/invitation.html", {"problem": invalid.message}, status=404)
+    form = InvitationForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        services.accept_invitation(user, form.cleaned_data["new_password1"], request=request)
+        messages.success(request, "Your password is set. Sign in with your email and password.")
+        return redirect("users:login")
+    return render(request, "users/invitation.html", {"form": form, "invited": user})

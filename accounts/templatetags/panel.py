@@ -69,6 +69,38 @@ def local_datetime(context, value):
     return format_datetime(value, _viewer_format(context), timezone.get_current_timezone_name())
 
 
+def _query(request, changes: dict) -> str:
+    query = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, prefix, number):
+    """The current query string with ``<prefix>page`` set (lists sharing a page use prefixes)."""
+    return _query(context["request"], {f"{prefix}page": number})
+
+
+@register.simple_tag(takes_context=True)
+def sort_query(context, prefix, key):
+    """Sort by ``key``; when already sorted by it, the other way. Back to the first page."""
+    current = context["request"].GET.get(f"{prefix}sort", "")
+    return _query(
+        context["request"],
+        {f"{prefix}sort": f"-{key}" if current == key else key, f"{prefix}page": None},
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_state(context, prefix, key, default=""):
+    current = context["request"].GET.get(f"{prefix}sort", default)
+    return {key: "ascending", f"-{key}": "descending"}.get(current, "none")
+
+
 _TONES = {
     "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success"},
     "bad": {"failed", "expired", "cancelled", "denied", "stopped", "suspended", "off", "error"},

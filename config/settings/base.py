@@ -93,11 +93,13 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "users:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "users.validators.PasswordRulesValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+# How long an invitation link stays valid (it also stops working once used).
+INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=60 * 60 * 72)
 
 # Login throttling: this many failures for one (email, IP) pair within the window lock that pair
 # for the window; an IP that fails this many times over any emails is locked as a whole.

@@ -11,6 +11,7 @@
   async function showInDialog(response) {
     const dialog = modal();
     dialog.innerHTML = await response.text();
+    revealScriptedControls(dialog);
     if (!dialog.open) dialog.showModal();
     const first = dialog.querySelector("[aria-invalid='true'], input:not([type='hidden']), select, textarea, button:not([data-close-dialog]), a[href]");
     if (first) first.focus();
@@ -39,8 +40,45 @@
       openDialog(link);
       return;
     }
-    if (event.target.closest("[data-close-dialog]")) modal().close();
+    const closer = event.target.closest("[data-close-dialog]");
+    if (closer && closer.closest("dialog[open]")) {
+      event.preventDefault();
+      closer.closest("dialog").close();
+      return;
+    }
+    const generator = event.target.closest("[data-generate-password]");
+    if (generator) fillGeneratedPassword(generator);
   });
+
+  // A strong password that meets the panel's rules, shown once in the field for copying.
+  function generatePassword(length = 20) {
+    const sets = ["abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "@$!%*#?&"];
+    const all = sets.join("");
+    const pick = (chars) => chars[crypto.getRandomValues(new Uint32Array(1))[0] % chars.length];
+    const chars = sets.map(pick);
+    while (chars.length < length) chars.push(pick(all));
+    for (let i = chars.length - 1; i > 0; i--) {
+      const j = crypto.getRandomValues(new Uint32Array(1))[0] % (i + 1);
+      [chars[i], chars[j]] = [chars[j], chars[i]];
+    }
+    return chars.join("");
+  }
+
+  function fillGeneratedPassword(button) {
+    const input = document.getElementById(button.dataset.generatePassword);
+    if (!input) return;
+    input.type = "text";
+    input.value = generatePassword();
+    input.focus();
+    input.select();
+    const note = button.parentElement.querySelector("[data-generated-note]");
+    if (note) note.hidden = false;
+  }
+
+  // Buttons that only work with JavaScript stay hidden without it.
+  function revealScriptedControls(root) {
+    root.querySelectorAll("[data-generate-password][hidden]").forEach((b) => { b.hidden = false; });
+  }
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
@@ -70,6 +108,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     syncDeleteButtons();
+    revealScriptedControls(document);
     const dialog = modal();
     if (dialog) {
       dialog.addEventListener("close", () => {
