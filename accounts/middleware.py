@@ -4,7 +4,8 @@
   account, ``request.access`` their effective permissions (computed lazily, once).
 - Any other host is handed to :func:`domains.routing.resolve_portal_host`; a host that resolves to
   nothing gets a plain 404 that names no tenant. This is the host check (ALLOWED_HOSTS is "*").
-- A session is bound to the host it began on: on another host the user is anonymous.
+- A session is bound to the host it began on: on another host the user is anonymous; so is a
+  user with an IP whitelist on a request from an address outside it.
 """
 
 from zoneinfo import ZoneInfo
@@ -15,9 +16,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from accounts.audit import client_ip
 from domains.routing import resolve_portal_host
 from users.permissions import Access
 from users.sessions import session_host_matches
+from users.validators import ip_allowed
 
 
 def host_name(request) -> str:
@@ -49,7 +52,7 @@ class TenantMiddleware:
             request.account = request.portal.account
             request.urlconf = request.portal.urlconf
 
-        if not session_host_matches(request):
+        if not session_host_matches(request) or not _address_allowed(request):
             request.user = AnonymousUser()
         request.access = SimpleLazyObject(lambda: Access(request.user))
         if request.site == "panel" and request.user.is_authenticated:
@@ -57,6 +60,14 @@ class TenantMiddleware:
 
         with timezone.override(ZoneInfo(_viewer_time_zone(request))):
             return self.get_response(request)
+
+
+def _address_allowed(request) -> bool:
+    """A user with an IP whitelist is signed in only from those addresses, on every request."""
+    user = request.user
+    if not user.is_authenticated or not user.ip_whitelist:
+        return True
+    return ip_allowed(client_ip(request), user.ip_whitelist)
 
 
 def _viewer_time_zone(request) -> str:
