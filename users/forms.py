@@ -7,7 +7,7 @@ from accounts.mail import send_mail_later
 
 from .models import PermissionGroup, User
 from .permissions import ALLOW, DENY, MODULES
-from .validators import PasswordRulesValidator
+from .validators import PasswordRulesValidator, parse_ip_whitelist
 
 EFFECT_CHOICES = [("", "Select"), (ALLOW, "Allow"), (DENY, "Deny")]
 
@@ -116,8 +116,13 @@ class UserForm(forms.ModelForm):
                 self.add_error("password", error)
         return cleaned
 
+    def clean_ip_whitelist(self):
+        text = self.cleaned_data["ip_whitelist"]
+        parse_ip_whitelist(text)
+        return text
+
     def _post_clean(self):
-        # The model's own validation runs in the service; here only the form's fields matter.
+        # The service validates the model; the form does not build a half-edited instance.
         pass
 
 

@@ -81,7 +81,7 @@ def sign_out(request) -> None:
     logout(request)
 
 
-# --- Users ---------------------------------------------------------------------------------------
+# --- Users ---
 
 
 def _require_users_write(actor) -> None:
@@ -260,7 +260,7 @@ def accept_invitation(user: User, password: str, *, request=None) -> None:
     )
 
 
-# --- Groups --------------------------------------------------------------------------------------
+# --- Groups ---
 
 
 def _group_snapshot(group: PermissionGroup) -> dict:

@@ -1,6 +1,7 @@
 """The Users tab: users and permission groups of the signed-in user's account."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,24 +69,32 @@ def user_add(request):
     form = UserForm(request.POST or None, account=request.account)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = services.create_user(
-            account=request.account,
-            actor=request.user,
-            request=request,
-            email=data["email"],
-            password=data["password"] or None,
-            send_invitation=data["send_invitation"],
-            groups=data["groups"],
-            name=data["name"],
-            role=data["role"],
-            time_zone=data["time_zone"],
-            read_only=data["read_only"],
-            ip_whitelist=data["ip_whitelist"],
-        )
+        try:
+            user = _create_user(request, data)
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+            return _user_form_page(request, form)
         note = " An invitation is on its way." if data["send_invitation"] else ""
         messages.success(request, f"User {user.email} added.{note}")
         return redirect("users:list")
     return _user_form_page(request, form)
+
+
+def _create_user(request, data):
+    return services.create_user(
+        account=request.account,
+        actor=request.user,
+        request=request,
+        email=data["email"],
+        password=data["password"] or None,
+        send_invitation=data["send_invitation"],
+        groups=data["groups"],
+        name=data["name"],
+        role=data["role"],
+        time_zone=data["time_zone"],
+        read_only=data["read_only"],
+        ip_whitelist=data["ip_whitelist"],
+    )
 
 
 @requires("users", write=True)
@@ -116,6 +125,8 @@ def user_edit(request, pk):
             )
         except services.UserRuleError as refused:
             form.add_error(refused.field, refused.message)
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
         else:
             if data.get("send_invitation"):
                 services.invite(user, actor=request.user, request=request)
