@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accounts.audit import client_ip
+from accounts.context_processors import is_dialog
 from domains.routing import resolve_portal_host
 from users.permissions import Access
 from users.sessions import session_host_matches
@@ -77,3 +79,24 @@ def _viewer_time_zone(request) -> str:
     if request.account is not None:
         return request.account.time_zone
     return settings.TIME_ZONE
+
+
+class DialogRedirectMiddleware:
+    """A form posted from the dialog script that succeeds answers 200 with X-Dialog-Redirect.
+
+    fetch() would follow a real redirect itself and consume the page's flash messages; the
+    script instead navigates to the header's URL, where the messages are shown.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if is_dialog(request) and response.status_code in (301, 302, 303):
+            redirect = HttpResponse(status=200)
+            redirect["X-Dialog-Redirect"] = response["Location"]
+            for cookie in response.cookies.values():
+                redirect.cookies[cookie.key] = cookie
+            return redirect
+        return response

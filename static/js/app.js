@@ -28,6 +28,8 @@
     const response = await fetch(form.action || window.location.href, {
       method: "POST", body: new FormData(form), headers: DIALOG_HEADER, credentials: "same-origin",
     });
+    const target = response.headers.get("X-Dialog-Redirect");
+    if (target) { window.location.href = target; return; }
     if (response.redirected) { window.location.href = response.url; return; }
     if (response.status >= 500) { form.submit(); return; }
     await showInDialog(response);

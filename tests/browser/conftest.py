@@ -55,10 +55,18 @@ def page(chromium, live_server):
     page.set_default_timeout(10_000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(msg.text) if _is_error(msg) else None)
     yield page
     context.close()
     assert not errors, f"the page logged errors: {errors}"
+
+
+# Answers the pages give on purpose (a form with errors, a refused page) are not page errors.
+EXPECTED_STATUSES = ("status of 400 (Bad Request)", "status of 403 (Forbidden)")
+
+
+def _is_error(message) -> bool:
+    return message.type == "error" and not message.text.endswith(EXPECTED_STATUSES)
 
 
 def screenshot(page, name: str) -> None:
