@@ -77,6 +77,7 @@ class User(AbstractBaseUser):
         related_name="members",
     )
     ip_whitelist = models.TextField(
+        "IP whitelist",
         blank=True,
         validators=[parse_ip_whitelist],
         help_text="One entry a line: an IP, a prefix like 10.1.2. or a network like 10.1.2.0/24. "
