@@ -57,6 +57,10 @@ register("account.created", "Config", "Account created")
 register("user.created", "Users", "User created")
 
 # API: payment gateways
+register("gateway.created", "API", "Payment gateway added")
+register("gateway.updated", "API", "Payment gateway changed")
+register("gateway.deleted", "API", "Payment gateway deleted")
+register("gateway.checked", "API", "Payment gateway credentials checked")
 
 # Domains: portal domains
 
