@@ -13,7 +13,10 @@ def shell(request):
     context = {
         "frame": "components/dialog_frame.html"
         if is_dialog(request)
-        else "components/page_frame.html"
+        else "components/page_frame.html",
+        # A dialog's POST that redirects is followed by fetch() with the dialog header; that page
+        # is thrown away (app.js then loads the target), so it must leave the flash messages.
+        "dialog_request": is_dialog(request),
     }
     access = getattr(request, "access", None)
     if getattr(request, "site", None) != "panel" or access is None or not access.is_staff_user:

@@ -77,6 +77,9 @@ class GatewayForm(forms.Form):
             elif instance is not None and field.required:
                 field.help_text = "Nothing stored yet."
 
+    def clean_currencies(self):
+        return sorted(set(self.cleaned_data["currencies"]))
+
     def initial_from(self, instance: Gateway) -> dict:
         names = [n for n in self.base_fields if n not in self.secret_fields]
         return {name: getattr(instance, name) for name in names}
