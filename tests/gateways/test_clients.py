@@ -186,3 +186,14 @@ def test_only_the_provider_modules_import_the_sdks():
                 if top in ("stripe", "paypalrestsdk") and allowed.get(path) != top:
                     offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not offenders, offenders
+
+
+def test_the_deploy_check_wants_https_api_bases(settings):
+    from payment_gateways.checks import gateway_api_bases_use_https
+
+    settings.STRIPE_API_BASE = "https://api.stripe.com"
+    settings.PAYPAL_API_BASE = "https://api-m.paypal.com"
+    settings.PAYPAL_SANDBOX_API_BASE = "http://127.0.0.1:8080"
+    warnings = gateway_api_bases_use_https(None)
+    assert [w.id for w in warnings] == ["payment_gateways.W001"]
+    assert "PAYPAL_SANDBOX_API_BASE" in warnings[0].msg
