@@ -72,7 +72,7 @@ class GatewayForm(forms.Form):
             if stored:
                 field.required = False
                 field.help_text = (
-                    f"Stored: {last4(stored)}. Leave blank to keep it. {field.help_text}"
+                    f"Stored: {last4(stored)}. Leave blank to keep it. {field.help_text}".strip()
                 )
             elif instance is not None and field.required:
                 field.help_text = "Nothing stored yet."
