@@ -65,6 +65,10 @@ register("group.updated", "Users", "Group changed")
 register("group.deleted", "Users", "Group deleted")
 
 # API: payment gateways
+register("gateway.created", "API", "Payment gateway added")
+register("gateway.updated", "API", "Payment gateway changed")
+register("gateway.deleted", "API", "Payment gateway deleted")
+register("gateway.checked", "API", "Payment gateway credentials checked")
 
 # Domains: portal domains
 

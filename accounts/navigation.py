@@ -66,6 +66,7 @@ MY_ACCOUNT_TABS = [
         "account/api/",
         "api",
         "Your PayPal and Stripe gateways, verified against the gateway.",
+        url_name="payment_gateways:list",
     ),
     Section(
         "domains",

@@ -66,7 +66,6 @@ REGISTRY: dict[str, Entry] = {
     "accounts:help_index": page(),
     "accounts:help": page({"topic": "config"}),
     "accounts:config": page(),
-    "accounts:api": page(),
     "accounts:domains": page(),
     "accounts:payments": page(),
     "accounts:usage": page(),
@@ -94,6 +93,11 @@ REGISTRY: dict[str, Entry] = {
     "users:group_delete": page(),
     # API: payment gateways
     #
+    "payment_gateways:list": page(),
+    "payment_gateways:add": page({"gateway_type": "stripe"}),
+    "payment_gateways:edit": tenant_object(lambda world, side: {"pk": world[f"gateway_{side}"].pk}),
+    "payment_gateways:refresh": page(),
+    "payment_gateways:delete": page(),
     # Domains and the portal
     #
 }

@@ -59,8 +59,10 @@ def test_a_broken_mail_server_does_not_break_the_caller(
 
 
 def test_the_database_backend_queues_mail_for_the_worker(
-    account_a, settings, django_capture_on_commit_callbacks
+    transactional_db, account_a, settings, django_capture_on_commit_callbacks
 ):
+    # transactional_db: the worker calls close_old_connections(), which on PostgreSQL closes a
+    # connection inside a test's wrapping transaction (autocommit off); a real worker has none.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     from django_tasks_db.models import DBTaskResult
 

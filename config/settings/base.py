@@ -140,6 +140,14 @@ TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="database")]}}
 
+# Payment gateways (the API tab). Each provider's API base is a setting so tests and staging
+# point the real SDKs elsewhere; PayPal's sandbox lives on a host of its own.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+PAYPAL_API_BASE = env("PAYPAL_API_BASE", default="https://api-m.paypal.com")
+PAYPAL_SANDBOX_API_BASE = env("PAYPAL_SANDBOX_API_BASE", default="https://api-m.sandbox.paypal.com")
+# A credentials check gives up after this many seconds (connect and each read).
+GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=5)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -163,5 +171,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # paypalrestsdk logs request headers (Basic auth: the client secret) at DEBUG.
+        "paypalrestsdk": {"level": "INFO"},
+        "stripe": {"level": "INFO"},
+    },
 }

@@ -19,3 +19,9 @@ LOGGING["root"]["level"] = "WARNING"
 # Serve static files straight from static/ (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Gateways: nothing listens on the discard port, so a test that forgets its fake server fails
+# fast instead of calling the real PayPal or Stripe. Tests point these at tests/fakes servers.
+STRIPE_API_BASE = "http://127.0.0.1:9"
+PAYPAL_API_BASE = "http://127.0.0.1:9"
+PAYPAL_SANDBOX_API_BASE = "http://127.0.0.1:9"

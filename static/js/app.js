@@ -84,7 +84,7 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    const confirmText = form.dataset.confirm;
+    const confirmText = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
     if (form.closest("dialog") && form.method === "post") {
       event.preventDefault();
@@ -120,3 +120,27 @@
     }
   });
 })();
+
+// Menus (<details class="menu">): choosing an entry closes the menu; so does a click elsewhere.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details.menu[open]").forEach((menu) => {
+    if (!menu.contains(event.target) || event.target.closest(".menu__list a")) menu.open = false;
+  });
+});
+
+// Copy buttons: <button data-copy="input-id"> copies that input's value and says so.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.copy);
+  const status = button.closest(".form-row")?.querySelector(".copy-field__status");
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(input.value);
+    copied = true;
+  } catch {
+    input.select();
+    copied = document.execCommand("copy");
+  }
+  if (status) status.textContent = copied ? "Copied." : "Select the address and copy it.";
+});

@@ -1,0 +1,116 @@
+"""The one interface every payment gateway adapter implements, and what it hands back.
+
+Adapters do network I/O only: no database access, so a check can run in a worker thread and
+outside any transaction. Secrets travel in :class:`Credentials`, whose repr is masked.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from ..models import last4
+
+MAX_MESSAGE = 500
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    mode: str  # "sandbox" | "test" | "live"
+    public_key: str
+    secret_key: str
+    webhook_secret: str = ""
+    webhook_id: str = ""
+    receiver_email: str = ""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.secret_key, self.webhook_secret) if s)
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(mode={self.mode!r}, public_key={last4(self.public_key)!r}, "
+            f"secret_key={last4(self.secret_key)!r})"
+        )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a credentials check: ``ok`` and the gateway's own words (or ours)."""
+
+    ok: bool
+    message: str = ""
+    details: dict = field(default_factory=dict)
+
+
+class GatewayClient(ABC):
+    """Talks to one provider with one gateway's credentials, through that provider's SDK."""
+
+    label = ""
+
+    def __init__(self, credentials: Credentials, *, api_base: str, timeout: float):
+        self.credentials = credentials
+        self.api_base = api_base
+        self.timeout = timeout
+
+    @abstractmethod
+    def verify(self) -> CheckResult:
+        """Call the gateway with the credentials; never raises for what the gateway answers."""
+
+    def start_payment(self, *, amount, currency: str, description: str, return_url: str):
+        """Create the payment at the gateway and return where to send the payer.
+
+        A seam for the payments issue (SPEC §7-8), which implements it per provider.
+        """
+        raise NotImplementedError("start_payment arrives with the payments issue")
+
+    def confirm_return(self, *, payment_reference: str, query: dict):
+        """Check with the gateway, server side, what a payer's return to the site means.
+
+        A seam for the payments issue, which implements it per provider.
+        """
+        raise NotImplementedError("confirm_return arrives with the payments issue")
+
+    def parse_webhook(self, *, body: bytes, headers: dict):
+        """Verify a webhook's signature (Stripe: ``whsec_`` secret; PayPal: the
+        ``v1/notifications/verify-webhook-signature`` call with the Webhook ID, since the SDK's
+        ``WebhookEvent.verify`` is broken with current pyOpenSSL) and return the event.
+
+        A seam for the payments issue, which routes ``webhooks.WEBHOOK_ROUTE`` to it.
+        """
+        raise NotImplementedError("parse_webhook arrives with the payments issue")
+
+    # Helpers for the adapters' messages.
+
+    def timeout_message(self) -> str:
+        seconds = f"{self.timeout:g}"
+        unit = "second" if seconds == "1" else "seconds"
+        return f"The gateway did not answer in {seconds} {unit}."
+
+    def clean_message(self, message: str) -> str:
+        """A message fit to store and show: no secret in it (last 4 at most), bounded length."""
+        message = " ".join(str(message).split())
+        for secret in self.credentials.secrets:
+            message = message.replace(secret, last4(secret))
+        return message[:MAX_MESSAGE]
+
+
+def connection_failure(exc: BaseException, label: str) -> str:
+    """Words for a connection that failed before the gateway answered."""
+    reason = ""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        exc = exc.__cause__ or exc.__context__ or _wrapped(exc)
+    if not reason:
+        return f"Could not connect to {label}."
+    return f"Could not connect to {label}: {reason[0].lower()}{reason[1:]}."
+
+
+def _wrapped(exc):
+    """urllib3 keeps the socket error in ``reason`` or the first argument, not in __cause__."""
+    inner = getattr(exc, "reason", None)
+    if isinstance(inner, BaseException):
+        return inner
+    args = getattr(exc, "args", ())
+    return args[0] if args and isinstance(args[0], BaseException) else None

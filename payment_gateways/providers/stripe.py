@@ -1,0 +1,50 @@
+"""Stripe, through the official SDK (the only module that imports ``stripe``).
+
+The check reads the account's balance (``GET /v1/balance``) with the secret key: Stripe answers
+it for any working secret or restricted key with balance read access, and it changes nothing.
+"""
+
+import requests
+import stripe
+
+from .base import CheckResult, GatewayClient, connection_failure
+
+
+class StripeGatewayClient(GatewayClient):
+    label = "Stripe"
+
+    def _client(self) -> tuple[stripe.StripeClient, stripe.RequestsClient]:
+        http = stripe.RequestsClient(timeout=self.timeout)
+        client = stripe.StripeClient(
+            self.credentials.secret_key,
+            base_addresses={"api": self.api_base},
+            http_client=http,
+            max_network_retries=0,  # one try: the timeout is the whole wait
+        )
+        return client, http
+
+    def verify(self) -> CheckResult:
+        client, http = self._client()
+        try:
+            balance = client.v1.balance.retrieve()
+        except stripe.APIConnectionError as exc:
+            if isinstance(exc.__cause__, requests.exceptions.Timeout):
+                return CheckResult(False, self.timeout_message())
+            return CheckResult(False, self.clean_message(connection_failure(exc, "Stripe")))
+        except stripe.StripeError as exc:
+            message = exc.user_message or f"Stripe answered HTTP {exc.http_status}."
+            return CheckResult(False, self.clean_message(message))
+        finally:
+            http.close()
+        live = self.credentials.mode == "live"
+        if bool(balance.livemode) != live:
+            wanted, got = ("live", "test") if live else ("test", "live")
+            return CheckResult(
+                False, f"Stripe says this is a {got}-mode key, but the gateway is in {wanted} mode."
+            )
+        currencies = sorted({entry.currency.upper() for entry in balance.available or []})
+        return CheckResult(
+            True,
+            f"Stripe accepted the secret key ({'live' if live else 'test'} mode).",
+            {"balance_currencies": currencies},
+        )

@@ -1,0 +1,188 @@
+"""Every write about payment gateways: add, change, delete, and recording a credentials check.
+
+A check talks to the gateway, so it never runs inside a transaction (DESIGN: no transaction is
+held open across a network call): :func:`verify_gateways` makes the calls first, in parallel,
+then records each result in a short transaction of its own.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import audit
+
+from .models import Gateway, last4
+from .providers import CheckResult, client_for
+
+# What the audit log shows of a gateway (secrets are masked by audit.snapshot).
+AUDITED_FIELDS = [
+    "name",
+    "type",
+    "mode",
+    "currencies",
+    "public_key",
+    "secret_key",
+    "webhook_secret",
+    "receiver_email",
+    "webhook_id",
+]
+SECRET_FIELDS = ("secret_key", "webhook_secret")
+MAX_PARALLEL_CHECKS = 8
+
+
+class DuplicateName(Exception):
+    """Another gateway of the account took the name between the form's check and the save."""
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def _snapshot(gateway: Gateway) -> dict:
+    values = audit.snapshot(gateway, AUDITED_FIELDS)
+    values["public_key"] = last4(gateway.public_key)  # the list shows no more than this
+    return values
+
+
+def _check_write(actor) -> None:
+    """Services ask again what the view's declaration already checked (DESIGN: permissions)."""
+    from users.permissions import Access
+
+    if actor is not None and not Access(actor).can_write("api"):
+        raise NotAllowed("You may not change payment gateways.")
+
+
+def _apply(gateway: Gateway, data: dict) -> None:
+    for name, value in data.items():
+        if name in SECRET_FIELDS and not value:
+            continue  # blank keeps the stored secret
+        setattr(gateway, name, value)
+
+
+def _save(gateway: Gateway) -> None:
+    try:
+        with transaction.atomic():
+            gateway.save()
+    except IntegrityError as exc:
+        if Gateway.objects.for_account(gateway.account).filter(name__iexact=gateway.name).exists():
+            raise DuplicateName(gateway.name) from exc
+        raise
+
+
+@transaction.atomic
+def create_gateway(*, actor, account, gateway_type: str, data: dict, request=None) -> Gateway:
+    """Add a gateway from a form's cleaned data; its status starts as Not checked."""
+    _check_write(actor)
+    gateway = Gateway(account=account, type=gateway_type)
+    _apply(gateway, data)
+    _save(gateway)
+    audit.record(
+        "gateway.created",
+        account=account,
+        actor=actor,
+        request=request,
+        target=gateway,
+        changes=audit.diff({}, _snapshot(gateway)),
+    )
+    return gateway
+
+
+@transaction.atomic
+def update_gateway(*, actor, gateway: Gateway, data: dict, request=None) -> Gateway:
+    """Change a gateway; blank secrets keep the stored ones. Changed credentials are unchecked
+    until the next check (the view runs one straight after)."""
+    _check_write(actor)
+    before = _snapshot(gateway)
+    _apply(gateway, data)
+    after = _snapshot(gateway)
+    changes = audit.diff(before, after)
+    if changes.keys() & {"mode", "public_key", "secret_key"}:
+        gateway.status, gateway.status_reason, gateway.checked_at = (
+            Gateway.Status.NOT_CHECKED,
+            "",
+            None,
+        )
+    _save(gateway)
+    if changes:
+        audit.record(
+            "gateway.updated",
+            account=gateway.account,
+            actor=actor,
+            request=request,
+            target=gateway,
+            changes=changes,
+        )
+    return gateway
+
+
+@transaction.atomic
+def delete_gateways(*, actor, account, ids, request=None) -> int:
+    """Delete the account's gateways among ``ids`` (others' ids match nothing)."""
+    _check_write(actor)
+    gateways = list(Gateway.objects.for_account(account).filter(pk__in=_ints(ids)))
+    for gateway in gateways:
+        audit.record(
+            "gateway.deleted",
+            account=account,
+            actor=actor,
+            request=request,
+            target=gateway,
+            changes=audit.diff(_snapshot(gateway), {}),
+        )
+        gateway.delete()
+    return len(gateways)
+
+
+def verify_gateways(*, actor, gateways: list[Gateway], request=None) -> list[Gateway]:
+    """Check each gateway's credentials with the gateway and record Verified or Failed.
+
+    The calls run in parallel worker threads (network only, no database), each bounded by
+    GATEWAY_TIMEOUT_SECONDS, so a page checking several gateways waits about one timeout.
+    """
+    _check_write(actor)
+    if not gateways:
+        return []
+    clients = [client_for(gateway) for gateway in gateways]
+    with ThreadPoolExecutor(max_workers=min(len(clients), MAX_PARALLEL_CHECKS)) as pool:
+        results = list(pool.map(_run_check, clients))
+    return [
+        _record_check(actor, gateway, result, request)
+        for gateway, result in zip(gateways, results, strict=True)
+    ]
+
+
+def _run_check(client) -> CheckResult:
+    try:
+        return client.verify()
+    except Exception as exc:  # a check must end in a recorded status, never a 500
+        return CheckResult(False, client.clean_message(f"The check failed: {exc}"))
+
+
+def _record_check(actor, gateway: Gateway, result: CheckResult, request) -> Gateway:
+    # durable: recording must not join a caller's transaction, which would then have been open
+    # across the network call just made.
+    with transaction.atomic(durable=True):
+        locked = Gateway.objects.for_account(gateway.account).filter(pk=gateway.pk)
+        status = Gateway.Status.VERIFIED if result.ok else Gateway.Status.FAILED
+        before = {"status": gateway.get_status_display(), "reason": gateway.status_reason}
+        now = timezone.now()
+        if not locked.update(status=status, status_reason=result.message, checked_at=now):
+            return gateway  # deleted meanwhile: nothing to record
+        gateway.status, gateway.status_reason, gateway.checked_at = status, result.message, now
+        audit.record(
+            "gateway.checked",
+            account=gateway.account,
+            actor=actor,
+            request=request,
+            target=gateway,
+            changes=audit.diff(
+                before, {"status": gateway.get_status_display(), "reason": result.message}
+            ),
+            data={"result": gateway.get_status_display(), "message": result.message},
+        )
+    return gateway
+
+
+def _ints(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]

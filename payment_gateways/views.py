@@ -1,0 +1,165 @@
+"""The API tab: list, add, edit, check and delete the account's payment gateways."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_safe
+
+from accounts.tenancy import get_for_account_or_404
+from users.permissions import requires
+
+from . import services
+from .forms import FORMS
+from .models import Gateway
+from .webhooks import webhook_url
+
+PAGE_SIZE = 25
+SORTS = {
+    "name": ["name", "pk"],
+    "-name": ["-name", "-pk"],
+    "type": ["type", "name", "pk"],
+    "-type": ["-type", "name", "pk"],
+    "mode": ["mode", "name", "pk"],
+    "-mode": ["-mode", "name", "pk"],
+    "status": ["status", "name", "pk"],
+    "-status": ["-status", "name", "pk"],
+}
+COLUMNS = [
+    ("Name", "name"),
+    ("Type", "type"),
+    ("Mode", "mode"),
+    ("Client ID / key", ""),
+    ("Currencies", ""),
+    ("Status", "status"),
+]
+SECRET_PARAMETERS = ("secret_key", "webhook_secret")
+
+
+@requires("api")
+@require_safe
+def gateway_list(request):
+    sort = request.GET.get("sort", "name")
+    gateways = (
+        Gateway.objects.for_account(request.account)
+        .defer("secret_key", "webhook_secret")  # the list shows no secret: do not decrypt them
+        .order_by(*SORTS.get(sort, SORTS["name"]))
+    )
+    page = Paginator(gateways, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payment_gateways/list.html",
+        {
+            "page": page,
+            "columns": COLUMNS,
+            "types": Gateway.Type.choices,
+            "can_write": request.access.can_write("api"),
+        },
+    )
+
+
+@requires("api")
+@sensitive_post_parameters(*SECRET_PARAMETERS)
+def gateway_add(request, gateway_type):
+    form_class = _form_class(gateway_type)
+    form = form_class(request.POST or None, account=request.account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            gateway = services.create_gateway(
+                actor=request.user,
+                account=request.account,
+                gateway_type=gateway_type,
+                data=form.cleaned_data,
+                request=request,
+            )
+        except services.DuplicateName:
+            form.add_error("name", "You already have a gateway with this name.")
+        else:
+            return _verified_redirect(request, gateway, "added")
+    return _render_form(request, form, None)
+
+
+@requires("api")
+@sensitive_post_parameters(*SECRET_PARAMETERS)
+def gateway_edit(request, pk):
+    gateway = get_for_account_or_404(Gateway, request.account, pk=pk)
+    form = FORMS[gateway.type](request.POST or None, account=request.account, instance=gateway)
+    if request.method == "POST" and form.is_valid():
+        try:
+            gateway = services.update_gateway(
+                actor=request.user, gateway=gateway, data=form.cleaned_data, request=request
+            )
+        except services.DuplicateName:
+            form.add_error("name", "You already have a gateway with this name.")
+        else:
+            return _verified_redirect(request, gateway, "saved")
+    return _render_form(request, form, gateway)
+
+
+@requires("api")
+def gateway_refresh(request):
+    """Re-check the selected gateways with their gateway (the toolbar's refresh button)."""
+    if request.method != "POST":
+        return redirect("payment_gateways:list")  # a bookmarked or reloaded action URL
+    gateways = list(Gateway.objects.for_account(request.account).filter(pk__in=_selected(request)))
+    if not gateways:
+        messages.error(request, "Select the gateways to check.")
+        return redirect("payment_gateways:list")
+    checked = services.verify_gateways(actor=request.user, gateways=gateways, request=request)
+    for gateway in checked:
+        _report(request, gateway, "checked")
+    return redirect("payment_gateways:list")
+
+
+@requires("api")
+def gateway_delete(request):
+    if request.method != "POST":
+        return redirect("payment_gateways:list")
+    count = services.delete_gateways(
+        actor=request.user, account=request.account, ids=_selected(request), request=request
+    )
+    if count:
+        messages.success(request, f"Deleted {count} gateway{'s' if count != 1 else ''}.")
+    else:
+        messages.error(request, "Select the gateways to delete.")
+    return redirect("payment_gateways:list")
+
+
+def _form_class(gateway_type):
+    try:
+        return FORMS[gateway_type]
+    except KeyError as exc:
+        raise Http404("No such gateway type.") from exc
+
+
+def _render_form(request, form, gateway):
+    context = {
+        "form": form,
+        "gateway": gateway,
+        "type_label": Gateway.Type(form.gateway_type).label,
+        "webhook_url": webhook_url(request, gateway) if gateway is not None else "",
+    }
+    return render(request, "payment_gateways/form.html", context)
+
+
+def _verified_redirect(request, gateway, verb):
+    """Check the credentials just saved (after their transaction committed) and go to the list."""
+    (gateway,) = services.verify_gateways(actor=request.user, gateways=[gateway], request=request)
+    _report(request, gateway, verb)
+    return redirect("payment_gateways:list")
+
+
+def _report(request, gateway, verb):
+    if gateway.status == Gateway.Status.VERIFIED:
+        messages.success(
+            request, f"{gateway.name} {verb}: Verified by {gateway.get_type_display()}."
+        )
+    else:
+        messages.error(
+            request, f"{gateway.name} {verb}, but the check failed: {gateway.status_reason}"
+        )
+
+
+def _selected(request) -> list[int]:
+    return [int(v) for v in request.POST.getlist("selected") if v.isdigit()]
