@@ -59,6 +59,10 @@ register("user.created", "Users", "User created")
 # API: payment gateways
 
 # Domains: portal domains
+register("domain.created", "Domains", "Portal domain added")
+register("domain.updated", "Domains", "Portal domain changed")
+register("domain.deleted", "Domains", "Portal domain deleted")
+register("domain.checked", "Domains", "Portal domain DNS checked")
 
 
 def client_ip(request) -> str | None:

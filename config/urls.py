@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("users.urls")),
     path("", include("accounts.urls")),
+    path("", include("domains.urls")),
 ]
 
 handler403 = "accounts.views.errors.forbidden"

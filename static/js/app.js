@@ -44,7 +44,8 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    const confirmText = form.dataset.confirm;
+    // The button pressed may carry its own question (a list's delete, not its refresh).
+    const confirmText = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
     if (form.closest("dialog") && form.method === "post") {
       event.preventDefault();
