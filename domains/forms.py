@@ -116,7 +116,11 @@ class PortalDomainForm(forms.Form):
             del self.fields["remove_logo"]
 
     def clean_domain(self) -> str:
-        name = hostnames.normalise(self.cleaned_data["domain"])
+        typed = self.cleaned_data["domain"].strip().lower().rstrip(".")
+        reason = hostnames.platform_reason(typed)  # "localhost" is the panel, not a bare TLD
+        if reason:
+            raise ValidationError(reason)
+        name = hostnames.normalise(typed)
         reason = hostnames.platform_reason(name)
         if reason:
             raise ValidationError(reason)

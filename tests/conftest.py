@@ -20,7 +20,7 @@ PASSWORD = "Correct-Horse-42!"
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def empty_cache():
     """Each test starts with an empty cache (the portal host cache holds rows of earlier tests)."""
     cache.clear()
     yield
