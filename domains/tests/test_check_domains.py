@@ -34,14 +34,18 @@ def test_a_domain_that_stops_pointing_at_the_target_fails_and_is_no_longer_serve
         "new.bravo.test": DnsStatus.VERIFIED,
     }
     text = out.getvalue()
-    assert "portal.bravo.test: Verified → Failed. The CNAME points at somewhere-else.example" in text
+    assert (
+        "portal.bravo.test: Verified → Failed. The CNAME points at somewhere-else.example" in text
+    )
     assert "new.bravo.test: Pending DNS → Verified." in text
     assert "Checked 3 domains: 2 Verified, 1 Failed." in text
     assert Client(HTTP_HOST="portal.bravo.test").get("/login/").status_code == 404
     assert Client(HTTP_HOST="new.bravo.test").get("/login/").status_code == 200
     # Scheduled checks are in each domain's history; the audit log keeps only status changes.
     assert pending.checks.get().checked_by is None
-    audited = AuditEntry.objects.filter(event="domain.checked").values_list("target_label", flat=True)
+    audited = AuditEntry.objects.filter(event="domain.checked").values_list(
+        "target_label", flat=True
+    )
     assert sorted(audited) == ["new.bravo.test", "portal.bravo.test"]
 
 

@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AuditEntry
 from domains.models import DnsStatus, DomainCheck, PortalDomain
-from tests.querycount import assert_constant_queries
 from tests.conftest import signed_in_client
+from tests.querycount import assert_constant_queries
 
 from .images import png, svg
 
@@ -48,7 +48,7 @@ def test_list_shows_the_accounts_domains_with_status_and_goto(world, client_admi
     assert body.count(">Check</button>") == 2
     assert body.count(">Open</a>") == 1  # only the Verified one
     assert 'href="http://portal.alpha.test/"' in body
-    assert f"CNAME" in body and TARGET in body and "An A record does not work" in body
+    assert "CNAME" in body and TARGET in body and "An A record does not work" in body
 
 
 def test_open_keeps_the_port_the_panel_runs_on(world, admin_a):
@@ -212,7 +212,10 @@ def test_a_duplicate_in_unicode_or_idna_form_is_refused(world, client_admin_a):
     client_admin_a.post("/account/domains/add/", form_data(domain="bücher.example"))
     _refused(client_admin_a, "domain", "Your account already has a portal", domain="BÜCHER.example")
     _refused(
-        client_admin_a, "domain", "Your account already has a portal", domain="xn--bcher-kva.example"
+        client_admin_a,
+        "domain",
+        "Your account already has a portal",
+        domain="xn--bcher-kva.example",
     )
 
 
@@ -223,7 +226,10 @@ def test_a_duplicate_in_unicode_or_idna_form_is_refused(world, client_admin_a):
         (lambda: logo(png(100, extra=205 * 1024)), "the limit is 200 KB"),
         (lambda: logo(b"plain text, not a picture", "logo.png"), "must be a PNG or SVG image"),
         (lambda: logo(svg('viewBox="0 0 900 90"'), "l.svg"), "is 900 px wide"),
-        (lambda: logo(svg('width="9"', "<script>x()</script>"), "l.svg"), "a &lt;script&gt; element"),
+        (
+            lambda: logo(svg('width="9"', "<script>x()</script>"), "l.svg"),
+            "a &lt;script&gt; element",
+        ),
     ],
 )
 def test_bad_logos_are_refused(world, client_admin_a, upload, message):
@@ -252,7 +258,9 @@ def test_other_bad_choices_are_refused(world, client_admin_a):
     _refused(client_admin_a, "currencies", "Choose at least one currency.", currencies=[])
     _refused(client_admin_a, "currencies", "Select a valid choice", currencies=["XXX1"])
     _refused(client_admin_a, "access_areas", "Select a valid choice", access_areas=["root"])
-    _refused(client_admin_a, "template_customer_id", "Select a valid choice", template_customer_id="7")
+    _refused(
+        client_admin_a, "template_customer_id", "Select a valid choice", template_customer_id="7"
+    )
     _refused(client_admin_a, "customer_signup", "Select a valid choice", customer_signup="maybe")
 
 
@@ -356,7 +364,9 @@ def test_check_ignores_an_outside_next(world, client_admin_a, dns_server):
 def test_refresh_rechecks_the_selected_only(world, client_admin_a, dns_server):
     a = world["portal_domain_a"]
     other = PortalDomain.objects.create(account=world["a"], domain="two.alpha.test", currencies=[])
-    untouched = PortalDomain.objects.create(account=world["a"], domain="three.alpha.test", currencies=[])
+    untouched = PortalDomain.objects.create(
+        account=world["a"], domain="three.alpha.test", currencies=[]
+    )
     dns_server.cname("portal.alpha.test", "elsewhere.example")
     dns_server.cname("two.alpha.test", TARGET)
     response = client_admin_a.post(
