@@ -2,6 +2,7 @@
 
 import re
 
+from django.test import Client
 from playwright.sync_api import expect
 
 from domains.models import DnsStatus, PortalDomain
@@ -71,6 +72,12 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     expect(open_link).to_have_attribute("href", f"http://{DOMAIN}:{port}/")
     screenshot(page, "domains-list")
 
+    # Refresh re-checks the selected domains (and asks no delete question).
+    row.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Refresh: re-check the selected").click()
+    expect(page.get_by_text(f"{DOMAIN} is Verified.")).to_be_visible()
+    assert PortalDomain.objects.get(domain=DOMAIN).checks.count() == 2
+
     # The portal: branded, its colour through the stylesheet, sign-in answering honestly.
     page.goto(open_link.get_attribute("href"))
     expect(page).to_have_url(f"http://{DOMAIN}:{port}/login/")
@@ -87,3 +94,14 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("Sign-in to this portal is not open yet.")
     screenshot(page, "portal-sign-in-refused")
+
+    # Deleting the domain (after confirming) stops the portal at once.
+    page.goto(f"{live_server.url}/account/domains/")
+    page.locator("tr", has_text=DOMAIN).get_by_role("checkbox").check()
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Delete selected").click()
+    expect(page.get_by_text(f"Deleted: {DOMAIN}.")).to_be_visible()
+    assert questions == ["Delete the selected domain(s)?"]
+    # (asked outside the browser, which would log the expected 404 as a page error)
+    assert Client(HTTP_HOST=f"{DOMAIN}:{port}").get("/login/").status_code == 404
