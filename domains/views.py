@@ -40,9 +40,8 @@ def portal_url(request, domain: PortalDomain) -> str:
 @requires("domains")
 @require_safe
 def domain_list(request):
-    sort = request.GET.get("sort", "domain")
     queryset = PortalDomain.objects.for_account(request.account).order_by(
-        *SORTS.get(sort, SORTS["domain"]), "pk"
+        *_ordering(request.GET.get("sort", "")), "pk"
     )
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     for domain in page:
@@ -172,6 +171,14 @@ def domain_logo(request, pk):
     if request.method not in SAFE:
         return HttpResponseNotAllowed(SAFE)
     return logo_response(domain)
+
+
+def _ordering(sort: str) -> tuple[str, ...]:
+    """``?sort=status`` or ``?sort=-status`` (descending); anything else sorts by domain."""
+    fields = SORTS.get(sort.lstrip("-"), SORTS["domain"])
+    if sort.startswith("-") and sort.lstrip("-") in SORTS:
+        return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
+    return fields
 
 
 def _selected(request) -> list[int]:

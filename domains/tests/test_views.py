@@ -92,6 +92,14 @@ def test_list_sorts_and_pages(world, client_admin_a):
     assert "z29.alpha.test" in body and "portal.alpha.test" not in body
 
 
+def test_list_sorts_descending_too(world, client_admin_a):
+    PortalDomain.objects.create(account=world["a"], domain="aaa.alpha.test", currencies=[])
+    body = client_admin_a.get("/account/domains/?sort=-domain").content.decode()
+    assert body.index("portal.alpha.test") < body.index("aaa.alpha.test")
+    body = client_admin_a.get("/account/domains/?sort=domain").content.decode()
+    assert body.index("aaa.alpha.test") < body.index("portal.alpha.test")
+
+
 def test_detail_shows_the_record_the_last_check_and_history(world, client_admin_a):
     domain = world["portal_domain_a"]
     body = client_admin_a.get(f"/account/domains/{domain.pk}/").content.decode()

@@ -44,8 +44,9 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    // The button pressed may carry its own question (a list's delete, not its refresh).
-    const confirmText = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
+    // A button with its own formaction (a list's "refresh the selected") asks only its own question.
+    const own = event.submitter && event.submitter.hasAttribute("formaction");
+    const confirmText = own ? event.submitter.dataset.confirm : form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
     if (form.closest("dialog") && form.method === "post") {
       event.preventDefault();
