@@ -71,6 +71,10 @@ register("gateway.deleted", "API", "Payment gateway deleted")
 register("gateway.checked", "API", "Payment gateway credentials checked")
 
 # Domains: portal domains
+register("domain.created", "Domains", "Portal domain added")
+register("domain.updated", "Domains", "Portal domain changed")
+register("domain.deleted", "Domains", "Portal domain deleted")
+register("domain.checked", "Domains", "Portal domain DNS checked")
 
 
 def client_ip(request) -> str | None:

@@ -69,6 +69,13 @@ HELP_TOPICS = {
             """
             Serve the customer portal on your own domain: add it, create the CNAME record shown,
             then press Check. The portal is served once the record points at the platform.
+
+            An A record does not work: only a CNAME to the address shown. Verified domains are
+            re-checked regularly; a domain whose record stops pointing at the platform goes back
+            to Failed and its portal is no longer served until a Check finds the record again.
+
+            Refresh re-checks the domains you selected. Open takes you to the portal's sign-in
+            page, branded with its brand name, logo, colour and footer.
         """,
         ),
         _topic(

@@ -74,6 +74,7 @@ MY_ACCOUNT_TABS = [
         "account/domains/",
         "domains",
         "White-label portal domains for your customers, with DNS verification.",
+        url_name="domains:list",
     ),
     Section(
         "payments",

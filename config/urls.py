@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("users.urls")),
     path("", include("accounts.urls")),
     path("account/api/", include("payment_gateways.urls")),
+    path("", include("domains.urls")),
 ]
 
 handler403 = "accounts.views.errors.forbidden"

@@ -7,6 +7,7 @@ Clients carry the right Host, so the tenant middleware runs as it does in produc
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.services import create_account
@@ -17,6 +18,14 @@ from users.sessions import SESSION_HOST_KEY
 
 PANEL_HOST = "testserver"
 PASSWORD = "Correct-Horse-42!"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the portal host cache holds rows of earlier tests)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def signed_in_client(user, host: str = PANEL_HOST) -> Client:

@@ -11,10 +11,14 @@ Every URL pattern of the panel must have an entry here saying how to reach it:
 
 A pattern without an entry fails the suite (tests/test_isolation.py), so a new URL cannot skip
 the check. Later issues add their URLs here.
+
+The customer portal's URLconf (portal.urls, served on a tenant's Verified portal domain) is walked
+too: its entries are made with ``portal_page()`` / ``portal_object()`` and requested on the portal
+host of account A's Verified domain (``world["portal_host_a"]``, from domains/tests/world.py).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.apps import apps
 from django.urls import reverse
@@ -22,6 +26,8 @@ from django.urls import reverse
 from accounts.models import Account
 
 from .urlwalk import Route, walk
+
+PORTAL_URLCONF = "portal.urls"
 
 EXEMPT_NAMESPACES = {
     "admin": "Django's admin site: platform superusers only (tests/test_admin_site.py)",
@@ -37,6 +43,7 @@ class Entry:
     kind: str  # "page" | "object" | "exempt"
     kwargs: Callable[[dict, str], dict] = field(default=_no_kwargs)
     reason: str = ""
+    site: str = "panel"  # "portal": a portal.urls pattern, requested on A's portal host
 
 
 def page(kwargs: dict | None = None) -> Entry:
@@ -49,6 +56,18 @@ def tenant_object(build: Callable[[dict, str], dict]) -> Entry:
 
 def exempt(reason: str, kwargs: dict | None = None) -> Entry:
     return Entry("exempt", (lambda world, side: dict(kwargs)) if kwargs else _no_kwargs, reason)
+
+
+def portal_page(kwargs: dict | None = None) -> Entry:
+    return replace(page(kwargs), site="portal")
+
+
+def portal_object(build: Callable[[dict, str], dict]) -> Entry:
+    return replace(tenant_object(build), site="portal")
+
+
+def _domain_pk(world, side):
+    return {"pk": world[f"portal_domain_{side}"].pk}
 
 
 REGISTRY: dict[str, Entry] = {
@@ -66,7 +85,6 @@ REGISTRY: dict[str, Entry] = {
     "accounts:help_index": page(),
     "accounts:help": page({"topic": "config"}),
     "accounts:config": page(),
-    "accounts:domains": page(),
     "accounts:payments": page(),
     "accounts:usage": page(),
     "accounts:packages": page(),
@@ -99,12 +117,37 @@ REGISTRY: dict[str, Entry] = {
     "payment_gateways:refresh": page(),
     "payment_gateways:delete": page(),
     # Domains and the portal
+    "domains:list": page(),
+    "domains:add": page(),
+    "domains:refresh": page(),
+    "domains:delete": page(),
+    "domains:detail": tenant_object(_domain_pk),
+    "domains:edit": tenant_object(_domain_pk),
+    "domains:check": tenant_object(_domain_pk),
+    "domains:logo": tenant_object(_domain_pk),
+    "portal:home": portal_page(),
+    "portal:login": portal_page(),
+    "portal:stylesheet": portal_page(),
+    "portal:logo": portal_page(),
     #
 }
 
 
 def panel_routes(urlconf: str | None = None) -> list[Route]:
     return [r for r in walk(urlconf) if r.namespace.split(":")[0] not in EXEMPT_NAMESPACES]
+
+
+def portal_routes() -> list[Route]:
+    return walk(PORTAL_URLCONF)
+
+
+def all_routes() -> list[Route]:
+    """The panel's routes and the portal's (names do not overlap: the portal's are "portal:…")."""
+    return [*panel_routes(), *portal_routes()]
+
+
+def portal_host(world: dict, side: str) -> str:
+    return world[f"portal_host_{side}"]
 
 
 def unregistered(routes: list[Route], registry: dict[str, Entry] = REGISTRY) -> list[str]:
@@ -118,7 +161,10 @@ def url_for(
     registry: dict[str, Entry] = REGISTRY,
     urlconf: str | None = None,
 ) -> str:
-    return reverse(route_name, kwargs=registry[route_name].kwargs(world, side), urlconf=urlconf)
+    entry = registry[route_name]
+    if urlconf is None and entry.site == "portal":
+        urlconf = PORTAL_URLCONF
+    return reverse(route_name, kwargs=entry.kwargs(world, side), urlconf=urlconf)
 
 
 def tenant_rows(account: Account) -> dict:
@@ -140,6 +186,7 @@ def markers(world: dict, side: str) -> list[str]:
     found = [account.name, account.email]
     for user in account.users.all():
         found += [user.email, user.name]
+    found += world.get(f"markers_{side}", [])  # added by the apps' tests/world.py
     return [m for m in found if m]
 
 

@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
@@ -58,6 +59,7 @@ def test_a_broken_mail_server_does_not_break_the_caller(
         send_mail_later(account_a, "Hello", "Body", ["ops@alpha.test"])  # must not raise
 
 
+@pytest.mark.django_db(transaction=True)  # db_worker closes connections: no test transaction
 def test_the_database_backend_queues_mail_for_the_worker(
     transactional_db, account_a, settings, django_capture_on_commit_callbacks
 ):

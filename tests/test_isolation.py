@@ -1,24 +1,31 @@
 """Tenant isolation, checked on every URL of the panel (registry in tests/isolation.py)."""
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tests.support.models import SecretNote
 
 from .isolation import (
     REGISTRY,
+    all_routes,
     check_foreign_object,
     check_own_page,
     markers,
     panel_routes,
+    portal_host,
     tenant_object,
     unregistered,
     url_for,
 )
 
 
+def _client(entry, world, panel_client):
+    """Panel entries: A's Administrator. Portal entries: a visitor of A's Verified portal domain."""
+    return Client(HTTP_HOST=portal_host(world, "a")) if entry.site == "portal" else panel_client
+
+
 def test_every_url_pattern_is_in_the_registry():
-    missing = unregistered(panel_routes())
+    missing = unregistered(all_routes())
     assert not missing, (
         "URL patterns without an isolation entry (add them to tests/isolation.py REGISTRY): "
         + ", ".join(missing)
@@ -26,7 +33,7 @@ def test_every_url_pattern_is_in_the_registry():
 
 
 def test_registry_has_no_stale_entries():
-    names = {route.name for route in panel_routes()}
+    names = {route.name for route in all_routes()}
     assert not set(REGISTRY) - names, (
         f"entries for URLs that no longer exist: {set(REGISTRY) - names}"
     )
@@ -38,7 +45,10 @@ def test_own_pages_show_nothing_of_another_account(world, client_admin_a):
     for name, entry in REGISTRY.items():
         if entry.kind == "page":
             problems += check_own_page(
-                client_admin_a, url_for(name, world, "a"), b_markers, world["b"]
+                _client(entry, world, client_admin_a),
+                url_for(name, world, "a"),
+                b_markers,
+                world["b"],
             )
     assert not problems, "\n".join(problems)
 
@@ -47,7 +57,9 @@ def test_objects_of_another_account_are_404(world, client_admin_a):
     problems = []
     for name, entry in REGISTRY.items():
         if entry.kind == "object":
-            problems += check_foreign_object(client_admin_a, url_for(name, world, "b"), world["b"])
+            problems += check_foreign_object(
+                _client(entry, world, client_admin_a), url_for(name, world, "b"), world["b"]
+            )
     assert not problems, "\n".join(problems)
 
 

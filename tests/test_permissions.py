@@ -8,11 +8,11 @@ from users.permissions import ALLOW, DENY, MODULES, Access, requires
 from users.services import save_group, update_user
 
 from .conftest import signed_in_client
-from .isolation import panel_routes, url_for
+from .isolation import all_routes, panel_routes, url_for
 
 
 def test_every_panel_view_declares_its_permission():
-    undeclared = [r.name for r in panel_routes() if not hasattr(r.callback, "requirement")]
+    undeclared = [r.name for r in all_routes() if not hasattr(r.callback, "requirement")]
     assert not undeclared, f"views that declare no permission (use users.permissions): {undeclared}"
 
 

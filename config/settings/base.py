@@ -124,6 +124,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Portal domains (Domains tab). Customers point their portal domain at PORTAL_CNAME_TARGET with a
+# CNAME record; a Check resolves it through DNS_RESOLVER_NAMESERVERS (empty: the system's resolvers
+# from /etc/resolv.conf) on DNS_RESOLVER_PORT, giving up after DNS_RESOLVER_LIFETIME seconds.
+# PLATFORM_DOMAINS (and everything under them) can never be claimed as a tenant's portal.
+PORTAL_CNAME_TARGET = env("PORTAL_CNAME_TARGET", default="portals.voip-console.example")
+PLATFORM_DOMAINS = env.list("PLATFORM_DOMAINS", default=[])
+DNS_RESOLVER_NAMESERVERS = env.list("DNS_RESOLVER_NAMESERVERS", default=[])
+DNS_RESOLVER_PORT = env.int("DNS_RESOLVER_PORT", default=53)
+DNS_RESOLVER_LIFETIME = env.float("DNS_RESOLVER_LIFETIME", default=3.0)
+# How long a host → portal answer is cached (it is also forgotten on commit when a domain changes).
+PORTAL_HOST_CACHE_SECONDS = env.int("PORTAL_HOST_CACHE_SECONDS", default=300)
+
 # Encrypted model fields: comma-separated Fernet keys. The first encrypts; all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 

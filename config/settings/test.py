@@ -10,7 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": TASK_BACKENDS["immediate"]}}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files (portal logos) stay in memory: tests write nothing to disk.
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support"]
@@ -25,3 +26,12 @@ WHITENOISE_AUTOREFRESH = True
 STRIPE_API_BASE = "http://127.0.0.1:9"
 PAYPAL_API_BASE = "http://127.0.0.1:9"
 PAYPAL_SANDBOX_API_BASE = "http://127.0.0.1:9"
+# Portal domains: a fixed CNAME target and platform zone. DNS goes to a closed local port unless a
+# test starts tests/fakes/dns_server.py and points these at it, so no test reaches the real DNS.
+PORTAL_CNAME_TARGET = "portals.console.test"
+PLATFORM_DOMAINS = ["console.test"]
+DNS_RESOLVER_NAMESERVERS = ["127.0.0.1"]
+DNS_RESOLVER_PORT = 9
+# Tests empty the cache between tests (tests/conftest.py): never a shared Redis from REDIS_URL.
+# Tests that exercise Redis point a cache at it themselves.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -84,7 +84,12 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    const confirmText = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
+    // A button with its own formaction (a list's "refresh the selected") asks only its own question.
+    const submitter = event.submitter;
+    const own = submitter && submitter.hasAttribute("formaction");
+    const confirmText = own
+      ? submitter.dataset.confirm
+      : (submitter && submitter.dataset.confirm) || form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
     if (form.closest("dialog") && form.method === "post") {
       event.preventDefault();

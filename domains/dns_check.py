@@ -1,0 +1,98 @@
+"""Does a portal domain's CNAME point at the platform? Asked of real DNS servers with dnspython.
+
+The resolver's servers, port and lifetime are settings (DNS_RESOLVER_NAMESERVERS, _PORT, _LIFETIME),
+so tests point them at a local DNS server (tests/fakes/dns_server.py). This module makes no database
+query: callers run it outside any transaction and record the result afterwards (services.py).
+"""
+
+import time
+from dataclasses import dataclass
+
+import dns.exception
+import dns.name
+import dns.rdatatype
+import dns.resolver
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str  # the domain checked
+    verified: bool
+    found: str  # what was found, in plain words
+
+
+def target_name() -> str:
+    """The CNAME target customers must point at, without the trailing dot."""
+    return settings.PORTAL_CNAME_TARGET.lower().rstrip(".")
+
+
+def make_resolver() -> dns.resolver.Resolver:
+    if settings.DNS_RESOLVER_NAMESERVERS:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.port = settings.DNS_RESOLVER_PORT
+        resolver.nameservers = list(settings.DNS_RESOLVER_NAMESERVERS)
+    else:
+        resolver = dns.resolver.Resolver()  # the system's resolvers (/etc/resolv.conf)
+        resolver.port = settings.DNS_RESOLVER_PORT
+    resolver.lifetime = settings.DNS_RESOLVER_LIFETIME
+    resolver.timeout = settings.DNS_RESOLVER_LIFETIME  # one try may use the whole lifetime
+    resolver.cache = None  # every Check asks afresh
+    return resolver
+
+
+def check_cname(name: str) -> CheckResult:
+    """Resolve ``name``'s CNAME and say whether it points at PORTAL_CNAME_TARGET.
+
+    Trailing dots and case are ignored (DNS names compare case-insensitively). The whole check,
+    including the A lookup made when there is no CNAME, ends within DNS_RESOLVER_LIFETIME.
+    """
+    lifetime = settings.DNS_RESOLVER_LIFETIME
+    deadline = time.monotonic() + lifetime
+    target = dns.name.from_text(target_name())
+    qname = dns.name.from_text(name)
+    resolver = make_resolver()
+
+    def failed(found: str) -> CheckResult:
+        return CheckResult(name, False, found)
+
+    try:
+        answer = resolver.resolve(qname, dns.rdatatype.CNAME, search=False, lifetime=lifetime)
+    except dns.resolver.NXDOMAIN:
+        return failed(f"{name} does not exist in DNS (NXDOMAIN). Create the CNAME record first.")
+    except dns.resolver.NoAnswer:
+        return failed(_no_cname(resolver, qname, name, deadline))
+    except dns.exception.Timeout:
+        return failed(
+            f"The DNS server did not answer within {lifetime:g} seconds. Try again later."
+        )
+    except dns.resolver.NoNameservers:
+        return failed(
+            "The DNS servers could not answer for this domain (server failure or refused)."
+        )
+    except dns.exception.DNSException as exc:
+        return failed(f"The DNS lookup failed: {exc}")
+
+    found = answer.rrset[0].target
+    found_text = found.to_text(omit_final_dot=True).lower()
+    if found == target:
+        return CheckResult(name, True, f"CNAME {name} → {found_text}: points at the portal.")
+    return failed(f"The CNAME points at {found_text}, not at {target_name()}.")
+
+
+def _no_cname(resolver, qname, name: str, deadline: float) -> str:
+    """No CNAME: say whether an A record is there instead (a common mistake) or nothing at all."""
+    remaining = deadline - time.monotonic()
+    addresses = []
+    if remaining > 0.05:
+        try:
+            answer = resolver.resolve(qname, dns.rdatatype.A, search=False, lifetime=remaining)
+            addresses = sorted(rdata.address for rdata in answer)
+        except dns.exception.DNSException:
+            addresses = []
+    if addresses:
+        return (
+            f"An A record ({', '.join(addresses)}) was found instead of a CNAME. An A record does "
+            f"not work: replace it with a CNAME to {target_name()}."
+        )
+    return f"No CNAME record was found for {name}."

@@ -1,0 +1,25 @@
+"""Re-check the DNS of every portal domain. Run it from a scheduler (cron, systemd timer), e.g.
+every 15 minutes: ``manage.py check_domains``. A domain whose CNAME no longer points at
+PORTAL_CNAME_TARGET goes back to Failed and stops being served at once."""
+
+from django.core.management.base import BaseCommand
+
+from domains.services import check_all_domains
+
+
+class Command(BaseCommand):
+    help = "Re-check the CNAME of every portal domain and record Verified or Failed."
+
+    def handle(self, *args, **options):
+        counts = {"verified": 0, "failed": 0}
+        for before, check in check_all_domains():
+            counts[check.status] = counts.get(check.status, 0) + 1
+            after = check.get_status_display()
+            change = f"{before} → {after}" if before != after else after
+            self.stdout.write(f"{check.name}: {change}. {check.found}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Checked {sum(counts.values())} domains: {counts['verified']} Verified, "
+                f"{counts['failed']} Failed."
+            )
+        )

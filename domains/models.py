@@ -1,0 +1,156 @@
+"""White-label portal domains and their DNS verification history."""
+
+import uuid
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from accounts.tenancy import TenantModel
+
+from .hostnames import display
+
+COLOR_VALIDATOR = RegexValidator(
+    r"^#[0-9a-f]{6}$", "Enter a colour as # and six hex digits (#rrggbb), e.g. #2d8cf0."
+)
+DEFAULT_COLOR = "#2d8cf0"
+
+# What a customer may see and do in the portal (SPEC §6 "User Access Area").
+ACCESS_AREAS = [
+    ("carrier_portal", "Carrier Portal"),
+    ("cdr", "CDR"),
+    ("rate_card", "Rate Card"),
+    ("ip_auth", "IP Auth (Editable)"),
+    ("balance", "Balance"),
+    ("interconnect_info", "Interconnect Info"),
+    ("payments", "Payments"),
+    ("customer_acd", "Customer ACD"),
+    ("customer_asr", "Customer ASR"),
+    ("customer_cps", "Customer CPS"),
+    ("customer_channels", "Customer Channels"),
+    ("customer_dtmf", "Customer DTMF"),
+    ("carrier_channels", "Carrier Channels"),
+    ("carrier_dtmf", "Carrier DTMF"),
+    ("user_pass_auth", "User / Pass Auth (Editable)"),
+    ("packages", "Packages"),
+    ("invoice", "Invoice"),
+    ("latest_calls", "Latest Calls"),
+]
+ACCESS_AREA_LABELS = dict(ACCESS_AREAS)
+DEFAULT_ACCESS_AREAS = ["cdr", "rate_card", "balance", "payments", "packages", "invoice"]
+
+
+def logo_path(instance, filename: str) -> str:
+    """Logos are stored under a random name: a new upload gets a new URL (caches refresh)."""
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"portal-logos/{uuid.uuid4().hex}.{extension}"
+
+
+class DnsStatus(models.TextChoices):
+    PENDING = "pending", "Pending DNS"
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Failed"
+
+
+class PortalDomain(TenantModel):
+    """A host name on which the account's customer portal is served once its CNAME is Verified.
+
+    ``domain`` is unique on the whole platform (one host, one tenant), stored in the form
+    :func:`domains.hostnames.normalise` gives. Saving or deleting a domain forgets its host in the
+    routing cache on commit (domains/signals.py).
+    """
+
+    Status = DnsStatus
+
+    domain = models.CharField(max_length=253, unique=True)
+    brand_name = models.CharField(max_length=100, blank=True)
+    logo = models.FileField(upload_to=logo_path, blank=True, max_length=200)
+    primary_color = models.CharField(
+        "primary colour", max_length=7, default=DEFAULT_COLOR, validators=[COLOR_VALIDATOR]
+    )
+    footer_text = models.CharField(max_length=300, blank=True)
+    customer_signup = models.BooleanField(default=False)
+    carrier_signup = models.BooleanField(default=False)
+    new_customer_debit_limit = models.DecimalField(
+        max_digits=14, decimal_places=4, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    # The customer-portal issue turns this into a foreign key to its Customer model (see
+    # portal.services.customer_choices); until then no account has customers to choose from.
+    template_customer_id = models.PositiveBigIntegerField(null=True, blank=True)
+    currencies = models.JSONField(default=list)
+    access_areas = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        "DNS status", max_length=8, choices=DnsStatus.choices, default=DnsStatus.PENDING
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_check_found = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        indexes = [
+            models.Index(fields=["account", "domain"], name="portaldomain_account_domain"),
+            models.Index(
+                fields=["account", "status", "domain"], name="portaldomain_account_status"
+            ),
+            models.Index(
+                fields=["account", "last_checked_at"], name="portaldomain_account_checked"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_domain = instance.__dict__.get("domain")
+        return instance
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == DnsStatus.VERIFIED
+
+    @property
+    def display_domain(self) -> str:
+        return display(self.domain)
+
+    @property
+    def brand(self) -> str:
+        return self.brand_name or self.display_domain
+
+    @property
+    def theme_version(self) -> str:
+        """Changes whenever the stylesheet would: the portal links /portal.css?v=<this>."""
+        return self.primary_color.lstrip("#")
+
+    @property
+    def logo_version(self) -> str:
+        return self.logo.name.rsplit("/", 1)[-1].split(".", 1)[0] if self.logo else ""
+
+    @property
+    def access_area_labels(self) -> list[str]:
+        return [ACCESS_AREA_LABELS[key] for key in self.access_areas if key in ACCESS_AREA_LABELS]
+
+
+class DomainCheck(TenantModel):
+    """One DNS verification of a portal domain: when, by whom (empty: the scheduled re-check),
+    the name checked, the outcome and what was found."""
+
+    domain = models.ForeignKey(PortalDomain, on_delete=models.CASCADE, related_name="checks")
+    name = models.CharField(max_length=253)
+    status = models.CharField(max_length=8, choices=DnsStatus.choices)
+    found = models.CharField(max_length=500)
+    checked_at = models.DateTimeField()
+    checked_by = models.ForeignKey(
+        "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [
+            models.Index(fields=["domain", "-checked_at"], name="domaincheck_domain_checked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.get_status_display()} at {self.checked_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,204 @@
+"""Every write about portal domains: add, change, delete, and record DNS checks.
+
+Each write runs in a transaction, leaves an audit entry (before → after) and defers its side
+effects to commit: the host cache is forgotten by domains/signals.py, replaced logo files are
+deleted from storage. DNS lookups are network calls and run before any transaction opens.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import audit
+from users.permissions import Access
+
+from . import dns_check
+from .models import DnsStatus, DomainCheck, PortalDomain
+
+# Fields an operator edits (the dialog), in the order the audit shows them.
+EDITABLE = [
+    "domain",
+    "brand_name",
+    "primary_color",
+    "footer_text",
+    "customer_signup",
+    "carrier_signup",
+    "new_customer_debit_limit",
+    "template_customer_id",
+    "currencies",
+    "access_areas",
+]
+AUDITED = [*EDITABLE, "logo", "status"]
+STATUS_FIELDS = ["status", "last_check_found"]
+MAX_PARALLEL_CHECKS = 8
+DUPLICATE = "This domain is already used by a portal on this platform."
+
+
+def _require_write(actor) -> None:
+    """Services check the permission again: a view is not the only way in."""
+    if actor is not None and not Access(actor).can_write("domains"):
+        raise PermissionDenied("You may not change portal domains.")
+
+
+@transaction.atomic
+def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
+    """Add a portal domain (Pending DNS until a Check finds its CNAME)."""
+    _require_write(actor)
+    domain = PortalDomain(account=account, status=DnsStatus.PENDING)
+    _apply(domain, data)
+    _save(domain)
+    audit.record(
+        "domain.created",
+        account=account,
+        actor=actor,
+        request=request,
+        target=domain,
+        changes=audit.diff({}, audit.snapshot(domain, AUDITED)),
+    )
+    return domain
+
+
+@transaction.atomic
+def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> PortalDomain:
+    """Change a portal domain. A new host name starts again at Pending DNS and stops being served
+    until it is checked: the old name's verification says nothing about the new one."""
+    _require_write(actor)
+    domain = PortalDomain.objects.select_for_update().get(pk=domain.pk, account=domain.account)
+    before = audit.snapshot(domain, AUDITED)
+    renamed = data["domain"] != domain.domain
+    _apply(domain, data)
+    if renamed:
+        domain.status = DnsStatus.PENDING
+        domain.last_checked_at = None
+        domain.last_check_found = ""
+    _save(domain)
+    changes = audit.diff(before, audit.snapshot(domain, AUDITED))
+    if changes:
+        audit.record(
+            "domain.updated",
+            account=domain.account,
+            actor=actor,
+            request=request,
+            target=domain,
+            changes=changes,
+        )
+    return domain
+
+
+@transaction.atomic
+def delete_domains(*, actor, account, ids, request=None) -> list[str]:
+    """Delete the account's domains among ``ids`` (others' ids are ignored); their names."""
+    _require_write(actor)
+    deleted = []
+    for domain in PortalDomain.objects.for_account(account).filter(pk__in=ids).order_by("domain"):
+        audit.record(
+            "domain.deleted",
+            account=account,
+            actor=actor,
+            request=request,
+            target=domain,
+            changes=audit.diff(audit.snapshot(domain, AUDITED), {}),
+        )
+        _delete_file_on_commit(domain.logo)
+        domain.delete()  # the host stops being served on commit (signals.py)
+        deleted.append(domain.domain)
+    return deleted
+
+
+def check_domain(*, actor, domain: PortalDomain, request=None) -> DomainCheck | None:
+    """Resolve the domain's CNAME now and record the outcome (None: it was deleted meanwhile)."""
+    _require_write(actor)
+    result = dns_check.check_cname(domain.domain)  # no transaction is open during the lookup
+    return record_check(actor=actor, domain=domain, result=result, request=request)
+
+
+def check_domains(*, actor, domains, request=None) -> list[DomainCheck]:
+    """Check several domains; the lookups run side by side so N domains take one lifetime."""
+    _require_write(actor)
+    domains = list(domains)
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(domains) or 1)) as pool:
+        results = list(pool.map(dns_check.check_cname, [d.domain for d in domains]))
+    checks = []
+    for domain, result in zip(domains, results, strict=True):
+        check = record_check(actor=actor, domain=domain, result=result, request=request)
+        if check is not None:
+            checks.append(check)
+    return checks
+
+
+@transaction.atomic
+def record_check(*, actor, domain: PortalDomain, result, request=None) -> DomainCheck | None:
+    """Store a check's outcome: status, time, what was found, a history row and the audit entry.
+
+    A check by a person is always audited; the scheduled re-check (``actor`` None) only when the
+    status changes, so the audit log shows what happened without a line per domain per run.
+    """
+    domain = PortalDomain.objects.select_for_update().filter(pk=domain.pk).first()
+    if domain is None or domain.domain != result.name:
+        return None  # deleted or renamed while the lookup ran: the result is about nothing now
+    before = audit.snapshot(domain, STATUS_FIELDS)
+    domain.status = DnsStatus.VERIFIED if result.verified else DnsStatus.FAILED
+    domain.last_checked_at = timezone.now()
+    domain.last_check_found = result.found[:500]
+    domain.save(update_fields=["status", "last_checked_at", "last_check_found"])
+    check = DomainCheck.objects.create(
+        account=domain.account,
+        domain=domain,
+        name=domain.domain,
+        status=domain.status,
+        found=domain.last_check_found,
+        checked_at=domain.last_checked_at,
+        checked_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    changes = audit.diff(before, audit.snapshot(domain, STATUS_FIELDS))
+    if actor is not None or "status" in changes:
+        audit.record(
+            "domain.checked",
+            account=domain.account,
+            actor=actor,
+            request=request,
+            target=domain,
+            changes=changes,
+            data={"status": domain.get_status_display(), "found": domain.last_check_found},
+        )
+    return check
+
+
+def check_all_domains(*, batch: int = 50):
+    """Re-check every domain of every account (the periodic task); yields (domain, check)."""
+    ids = list(PortalDomain.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        domains = list(PortalDomain.objects.filter(pk__in=ids[start : start + batch]))
+        before = {d.pk: d.get_status_display() for d in domains}
+        for check in check_domains(actor=None, domains=domains):
+            yield before[check.domain_id], check
+
+
+def _apply(domain: PortalDomain, data: dict) -> None:
+    for field in EDITABLE:
+        setattr(domain, field, data[field])
+    logo = data.get("logo")
+    if logo is not None:
+        _delete_file_on_commit(domain.logo)
+        domain.logo.save(f"logo.{logo.kind}", ContentFile(logo.data), save=False)
+    elif data.get("remove_logo") and domain.logo:
+        _delete_file_on_commit(domain.logo)
+        domain.logo = ""
+
+
+def _save(domain: PortalDomain) -> None:
+    domain.full_clean(exclude=["logo", "domain"])  # the form normalised and checked the name
+    try:
+        with transaction.atomic():
+            domain.save()
+    except IntegrityError as exc:  # another account claimed the name between check and save
+        raise ValidationError({"domain": DUPLICATE}) from exc
+
+
+def _delete_file_on_commit(field_file) -> None:
+    if field_file:
+        storage, name = field_file.storage, field_file.name
+        transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,108 @@
+"""Logo checks: PNG or SVG, at most 350 px wide and 200 KB, no active content in an SVG."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from domains.logos import inspect
+
+from .images import png, svg
+
+
+def upload(data: bytes, name: str = "logo.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def refusal(data: bytes, name: str = "logo.png") -> str:
+    with pytest.raises(ValidationError) as refused:
+        inspect(upload(data, name))
+    return refused.value.messages[0]
+
+
+def test_png_within_limits():
+    logo = inspect(upload(png(350)))
+    assert (logo.kind, logo.width, logo.content_type) == ("png", 350, "image/png")
+
+
+def test_png_too_wide():
+    assert refusal(png(351)) == (
+        "The logo is 351 px wide; the limit is 350 px. Scale it down and upload it again."
+    )
+
+
+def test_file_too_large():
+    message = refusal(png(100, extra=210 * 1024))
+    assert message.startswith("The logo is 210 KB; the limit is 200 KB.")
+
+
+def test_not_an_image():
+    assert refusal(b"GIF89a not what we take") == (
+        "The logo must be a PNG or SVG image; this file is neither."
+    )
+    assert "neither" in refusal(b"hello, I am text", "logo.png")
+
+
+def test_a_damaged_png():
+    data = bytearray(png(100))
+    data[40] ^= 0xFF  # breaks a CRC
+    assert "damaged or incomplete" in refusal(bytes(data))
+    assert "damaged or incomplete" in refusal(png(100)[:-12])  # no IEND
+
+
+@pytest.mark.parametrize(
+    ("attributes", "width"),
+    [
+        ('width="300" height="80"', 300),
+        ('width="300px"', 300),
+        ('width="3in"', 288),
+        ('width="100%" viewBox="0 0 240 60"', 240),
+        ('viewBox="0,0,120,40"', 120),
+    ],
+)
+def test_svg_width_from_attributes_or_view_box(attributes, width):
+    logo = inspect(upload(svg(attributes), "logo.svg"))
+    assert (logo.kind, logo.width) == ("svg", width)
+
+
+def test_svg_too_wide():
+    assert "is 400 px wide" in refusal(svg('viewBox="0 0 400 100"'), "logo.svg")
+    assert "is 384 px wide" in refusal(svg('width="4in"'), "logo.svg")
+
+
+def test_svg_without_size():
+    assert "no width or viewBox" in refusal(svg(""), "logo.svg")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("<script>alert(1)</script>", "contains a <script> element"),
+        ('<foreignObject width="10" height="10"></foreignObject>', "<foreignobject>"),
+        ('<rect width="1" height="1" onclick="alert(1)"/>', "event handler (onclick)"),
+        ('<a href="javascript:alert(1)"><rect width="1" height="1"/></a>', "javascript:"),
+        ('<image href="https://tracker.example/x.png" width="1" height="1"/>', "outside the file"),
+        ("<style>@import url(https://x.example/a.css);</style>", "load something from outside"),
+        ('<rect width="1" height="1" style="fill:url(http://x.example/p)"/>', "from outside"),
+    ],
+)
+def test_svg_with_active_content_is_refused(body, message):
+    assert message in refusal(svg('width="100"', body), "logo.svg")
+
+
+def test_svg_with_a_doctype_is_refused():
+    data = b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "b">]>' + svg('width="10"')
+    assert "DOCTYPE" in refusal(data, "logo.svg")
+
+
+def test_svg_local_references_and_embedded_images_are_fine():
+    body = (
+        '<defs><linearGradient id="g"/></defs><rect width="5" height="5" fill="url(#g)"/>'
+        '<use href="#g"/><image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>'
+    )
+    assert inspect(upload(svg('width="100"', body), "logo.svg")).width == 100
+
+
+def test_xml_that_is_not_svg():
+    assert "not an SVG image" in refusal(b'<?xml version="1.0"?><html>hi</html>', "logo.svg")
+    assert "neither" in refusal(b"<html><body>hi</body></html>", "logo.svg")
+    assert "not well-formed" in refusal(b"<svg <<", "logo.svg")

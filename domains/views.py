@@ -1,0 +1,201 @@
+"""The Domains tab: the portal domain list, the add/edit dialog, the domain's page, Check,
+refresh (re-check the selected) and delete. Views are thin: fetch through the account, bind the
+form, call a service, render or redirect."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_safe
+
+from accounts.tenancy import get_for_account_or_404
+from users.permissions import requires
+
+from . import dns_check, services
+from .forms import PortalDomainForm
+from .logos import logo_response
+from .models import PortalDomain
+
+SAFE = ["GET", "HEAD"]
+PER_PAGE = 25
+HISTORY_PER_PAGE = 20
+SORTS = {
+    "domain": ("domain",),
+    "status": ("status", "domain"),
+    "checked": ("-last_checked_at", "domain"),
+}
+COLUMNS = [("Domain", "domain"), ("Status", "status"), ("Goto", "")]
+
+
+def portal_url(request, domain: PortalDomain) -> str:
+    """Where the portal answers: this request's scheme and port, on the portal's domain."""
+    host = request.get_host()
+    port = host.rsplit(":", 1)[1] if ":" in host and not host.endswith("]") else ""
+    return f"{request.scheme}://{domain.domain}{':' + port if port else ''}/"
+
+
+@requires("domains")
+@require_safe
+def domain_list(request):
+    queryset = PortalDomain.objects.for_account(request.account).order_by(
+        *_ordering(request.GET.get("sort", "")), "pk"
+    )
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    for domain in page:
+        domain.open_url = portal_url(request, domain) if domain.is_verified else ""
+    return render(
+        request,
+        "domains/list.html",
+        {
+            "page": page,
+            "columns": COLUMNS,
+            "can_write": request.access.can_write("domains"),
+            "target": dns_check.target_name(),
+            "add_url": reverse("domains:add"),
+            "delete_url": reverse("domains:delete"),
+            "refresh_selected_url": reverse("domains:refresh"),
+        },
+    )
+
+
+@requires("domains")
+def domain_add(request):
+    form = PortalDomainForm(request.POST or None, request.FILES or None, account=request.account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain = services.create_domain(
+                actor=request.user, account=request.account, data=form.cleaned_data, request=request
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"{domain.domain} was added. Create its CNAME record, then press Check."
+            )
+            return redirect("domains:detail", pk=domain.pk)
+    return _form_page(request, form, None)
+
+
+@requires("domains")
+def domain_edit(request, pk):
+    domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
+    form = PortalDomainForm(
+        request.POST or None, request.FILES or None, account=request.account, instance=domain
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain = services.update_domain(
+                actor=request.user, domain=domain, data=form.cleaned_data, request=request
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{domain.domain} was saved.")
+            return redirect("domains:list")
+    return _form_page(request, form, domain)
+
+
+def _form_page(request, form, domain):
+    return render(
+        request,
+        "domains/form.html",
+        {"form": form, "domain": domain, "target": dns_check.target_name()},
+    )
+
+
+@requires("domains")
+def domain_detail(request, pk):
+    domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
+    if request.method not in SAFE:  # after the lookup: another account's domain is a 404 first
+        return HttpResponseNotAllowed(SAFE)
+    history = Paginator(
+        domain.checks.for_account(request.account).select_related("checked_by"), HISTORY_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    can_write = request.access.can_write("domains")
+    return render(
+        request,
+        "domains/detail.html",
+        {
+            "domain": domain,
+            "history": history,
+            "can_write": can_write,
+            "edit_url": reverse("domains:edit", kwargs={"pk": domain.pk}) if can_write else "",
+            "target": dns_check.target_name(),
+            "open_url": portal_url(request, domain) if domain.is_verified else "",
+        },
+    )
+
+
+@requires("domains")
+def domain_check(request, pk):
+    """POST: resolve the CNAME now and say what was found. GET: back to the domain's page."""
+    domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
+    back = _next_url(request) or reverse("domains:detail", kwargs={"pk": domain.pk})
+    if request.method != "POST":
+        return redirect(back)
+    check = services.check_domain(actor=request.user, domain=domain, request=request)
+    _report(request, [check] if check else [])
+    return redirect(back)
+
+
+@requires("domains")
+def domain_refresh(request):
+    """The toolbar's refresh: re-check the selected domains, then show the list again."""
+    if request.method == "POST":
+        selected = _selected(request)
+        if selected:
+            domains = PortalDomain.objects.for_account(request.account).filter(pk__in=selected)
+            _report(request, services.check_domains(actor=request.user, domains=domains))
+    return redirect(_next_url(request) or reverse("domains:list"))
+
+
+@requires("domains")
+def domain_delete(request):
+    if request.method == "POST":
+        deleted = services.delete_domains(
+            actor=request.user, account=request.account, ids=_selected(request), request=request
+        )
+        if deleted:
+            messages.success(request, f"Deleted: {', '.join(deleted)}.")
+        else:
+            messages.error(request, "Select the domains to delete.")
+    return redirect("domains:list")
+
+
+@requires("domains")
+def domain_logo(request, pk):
+    domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
+    if request.method not in SAFE:
+        return HttpResponseNotAllowed(SAFE)
+    return logo_response(domain)
+
+
+def _ordering(sort: str) -> tuple[str, ...]:
+    """``?sort=status`` or ``?sort=-status`` (descending); anything else sorts by domain."""
+    fields = SORTS.get(sort.lstrip("-"), SORTS["domain"])
+    if sort.startswith("-") and sort.lstrip("-") in SORTS:
+        return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
+    return fields
+
+
+def _selected(request) -> list[int]:
+    return [int(value) for value in request.POST.getlist("selected") if value.isdigit()]
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else ""
+
+
+def _report(request, checks) -> None:
+    for check in checks:
+        if check.status == PortalDomain.Status.VERIFIED:
+            messages.success(request, f"{check.name} is Verified. {check.found}")
+        else:
+            messages.error(request, f"{check.name} failed the check. {check.found}")

@@ -1,0 +1,61 @@
+"""The portal's shell on a Verified portal domain: the branded sign-in page, its stylesheet and
+logo. ``request.portal`` (set by the tenant middleware) says which domain and account; nothing of
+the platform or of any other tenant is rendered. The customer-portal issue adds the sections."""
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_safe
+
+from domains.logos import logo_response
+from users.permissions import public
+
+from . import services, theme
+from .forms import ContactSignInForm
+
+
+@public("the portal's front door; sends visitors to its sign-in page")
+@require_safe
+def home(request):
+    # The customer-portal issue serves the signed-in contact's dashboard here.
+    return redirect("portal:login")
+
+
+@public("the portal's branded sign-in page")
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def sign_in(request):
+    domain = request.portal.domain
+    form = ContactSignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sign_in_contact(
+                request, domain, form.cleaned_data["email"], form.cleaned_data["password"]
+            )
+        except services.SignInRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            return redirect("portal:home")
+    return render(request, "portal/sign_in.html", {"portal": domain, "form": form})
+
+
+@public("the portal's colours: public styling, no data")
+@require_safe
+def stylesheet(request):
+    """The domain's primary colour as CSS custom properties. Pages link it with ?v=<colour>,
+    so it can be cached: a new colour is a new URL."""
+    properties = theme.custom_properties(request.portal.domain.primary_color)
+    body = ":root {\n" + "".join(f"  {name}: {value};\n" for name, value in properties.items())
+    response = HttpResponse(body + "}\n", content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+@public("the portal's own logo, shown on its public sign-in page")
+@require_safe
+def logo(request):
+    return logo_response(request.portal.domain, public=True)
