@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sets the browser-id cookie after a sign-in (Device management, accounts/security.py).
+    "accounts.security.BrowserCookieMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
