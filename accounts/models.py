@@ -161,6 +161,37 @@ class AuditEntry(models.Model):
         return event.section if event else ""
 
 
+class SecurityAddons(TenantModel):
+    """A staff user's own Security & Add-ons switches (Config tab); no row means both are off.
+
+    Kept beside the User rather than on it: the mails they turn on are sent by accounts.security.
+    """
+
+    user = models.OneToOneField(
+        "users.User", on_delete=models.CASCADE, related_name="security_addons"
+    )
+    login_notifications = models.BooleanField(
+        "email me when I log in", default=False, help_text="A mail with time, IP and browser."
+    )
+    new_device_alerts = models.BooleanField(
+        "device management",
+        default=False,
+        help_text="A mail when a browser not seen before signs in.",
+    )
+
+    class Meta:
+        verbose_name_plural = "security add-ons"
+
+    def __str__(self) -> str:
+        return f"security add-ons of {self.user}"
+
+    @classmethod
+    def of(cls, user) -> "SecurityAddons":
+        """The user's switches; an unsaved all-off row when they never set any."""
+        found = cls.objects.filter(user=user).first()
+        return found or cls(account_id=user.account_id, user=user)
+
+
 class KnownDevice(TenantModel):
     """A browser a staff user has signed in from ("Device management" on the Config tab).
 

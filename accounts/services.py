@@ -12,7 +12,7 @@ from django.utils import timezone
 from . import audit
 from .formatting import format_date, format_datetime
 from .mail import send_mail_later
-from .models import Account, DeviceSession, KnownDevice
+from .models import Account, DeviceSession, KnownDevice, SecurityAddons
 
 # What the Config tab's edit dialog changes (the audit entry shows each before → after).
 PROFILE_FIELDS = [
@@ -127,27 +127,26 @@ def update_account_profile(*, actor, account: Account, values: dict, request=Non
 @transaction.atomic
 def update_security_addons(
     *, actor, login_notifications: bool, new_device_alerts: bool, request=None
-):
+) -> SecurityAddons:
     """The signed-in user's own Security & Add-ons switches."""
-    from users.models import User
-
-    user = User.objects.select_for_update().get(pk=actor.pk)
-    before = audit.snapshot(user, SECURITY_FIELDS)
-    user.login_notifications = login_notifications
-    user.new_device_alerts = new_device_alerts
-    changes = audit.diff(before, audit.snapshot(user, SECURITY_FIELDS))
+    addons, _ = SecurityAddons.objects.select_for_update().get_or_create(
+        user=actor, defaults={"account_id": actor.account_id}
+    )
+    before = audit.snapshot(addons, SECURITY_FIELDS)
+    addons.login_notifications = login_notifications
+    addons.new_device_alerts = new_device_alerts
+    changes = audit.diff(before, audit.snapshot(addons, SECURITY_FIELDS))
     if changes:
-        user.save(update_fields=SECURITY_FIELDS)
+        addons.save(update_fields=SECURITY_FIELDS)
         audit.record(
             "user.security_updated",
-            account=user.account,
+            account=addons.account,
             actor=actor,
             request=request,
-            target=user,
+            target=actor,
             changes=changes,
         )
-    actor.login_notifications, actor.new_device_alerts = login_notifications, new_device_alerts
-    return user
+    return addons
 
 
 @transaction.atomic
@@ -204,9 +203,10 @@ def record_sign_in(
             data={"browser": browser},
         )
 
-    if is_new and user.new_device_alerts:
+    addons = SecurityAddons.of(user)
+    if is_new and addons.new_device_alerts:
         _mail_user(user, "new_device", "New sign-in from a browser not seen before", device, now)
-    elif user.login_notifications:
+    elif addons.login_notifications:
         _mail_user(user, "login_notification", "You signed in", device, now)
     return device, is_new
 

@@ -67,15 +67,6 @@ class User(AbstractBaseUser):
     )
     is_superuser = models.BooleanField("platform superuser", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
-    # Security & Add-ons (Config tab; accounts.security sends the mails)
-    login_notifications = models.BooleanField(
-        "email me when I log in", default=False, help_text="A mail with time, IP and browser."
-    )
-    new_device_alerts = models.BooleanField(
-        "device management",
-        default=False,
-        help_text="A mail when a browser not seen before signs in.",
-    )
 
     objects = UserManager()
 

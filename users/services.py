@@ -3,7 +3,8 @@
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 
-from accounts import audit, security
+import accounts.security
+from accounts import audit
 
 from . import throttle
 from .models import User
@@ -44,7 +45,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     throttle.clear_failures(email, ip)
     login(request, user)  # users.sessions binds the session to this host
-    security.after_sign_in(request, user)  # known devices, login / new-device mail
+    accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
     audit.record("login.succeeded", account=user.account, actor=user, request=request, target=user)
     return user
 

@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 
-from accounts.models import AuditEntry, DeviceSession, KnownDevice
+from accounts.models import AuditEntry, DeviceSession, KnownDevice, SecurityAddons
 from accounts.security import BROWSER_COOKIE, browser_label
 from tests.conftest import PANEL_HOST, PASSWORD, signed_in_client
 
@@ -35,9 +35,9 @@ def after_commit(django_capture_on_commit_callbacks):
 
 
 def _switch(user, **flags):
-    for name, value in flags.items():
-        setattr(user, name, value)
-    user.save()
+    SecurityAddons.objects.update_or_create(
+        user=user, defaults={"account_id": user.account_id, **flags}
+    )
 
 
 @pytest.mark.parametrize(
@@ -139,8 +139,8 @@ def test_the_switches_are_saved_and_audited(world, client_admin_a):
     )
     assert response.status_code == 302
     assert response["Location"] == "/account/config/"
-    world["admin_a"].refresh_from_db()
-    assert world["admin_a"].login_notifications and world["admin_a"].new_device_alerts
+    addons = SecurityAddons.objects.get(user=world["admin_a"])
+    assert addons.login_notifications and addons.new_device_alerts
     entry = AuditEntry.objects.get(event="user.security_updated")
     assert entry.actor == world["admin_a"]
     assert entry.changes == {
@@ -149,8 +149,8 @@ def test_the_switches_are_saved_and_audited(world, client_admin_a):
     }
 
     client_admin_a.post(SECURITY, {"new_device_alerts": "on"})
-    world["admin_a"].refresh_from_db()
-    assert not world["admin_a"].login_notifications
+    addons.refresh_from_db()
+    assert not addons.login_notifications and addons.new_device_alerts
     assert AuditEntry.objects.filter(event="user.security_updated").count() == 2
     page = client_admin_a.get("/account/config/").content.decode()
     assert "Security &amp; Add-ons saved." in page
@@ -160,8 +160,7 @@ def test_a_user_without_config_still_manages_their_own_switches(world, client_us
     assert client_user_a.get("/account/config/").status_code == 403
     response = client_user_a.post(SECURITY, {"login_notifications": "on"})
     assert response["Location"] == SECURITY  # back to the page they may open
-    world["user_a"].refresh_from_db()
-    assert world["user_a"].login_notifications
+    assert SecurityAddons.objects.get(user=world["user_a"]).login_notifications
     page = client_user_a.get(SECURITY).content.decode()
     assert "Known devices" in page and "Firefox 128 on Windows 10" in page  # their own device
 

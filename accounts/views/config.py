@@ -12,7 +12,7 @@ from users.permissions import requires, signed_in
 from .. import services
 from ..context_processors import is_dialog
 from ..forms import AccountProfileForm, SecurityAddonsForm
-from ..models import KnownDevice
+from ..models import KnownDevice, SecurityAddons
 from ..security import current_browser_hash
 from ..tenancy import get_for_account_or_404
 
@@ -62,16 +62,16 @@ def config_edit(request):
 @signed_in
 def config_security(request):
     """The signed-in user's own switches and known devices (any staff user: it is their own)."""
-    user = request.user
+    addons = SecurityAddons.of(request.user)
     form = SecurityAddonsForm(
         request.POST if request.method == "POST" else None,
         initial={
-            "login_notifications": user.login_notifications,
-            "new_device_alerts": user.new_device_alerts,
+            "login_notifications": addons.login_notifications,
+            "new_device_alerts": addons.new_device_alerts,
         },
     )
     if form.is_bound and form.is_valid():
-        services.update_security_addons(actor=user, request=request, **form.cleaned_data)
+        services.update_security_addons(actor=request.user, request=request, **form.cleaned_data)
         messages.success(request, "Security & Add-ons saved.")
         return redirect(_security_home(request))
     return render(
@@ -109,6 +109,7 @@ def device_revoke(request, pk):
 def _security_context(request) -> dict:
     devices = KnownDevice.objects.for_account(request.account).filter(user=request.user)
     return {
+        "addons": SecurityAddons.of(request.user),
         "devices": devices[:DEVICES_SHOWN],
         "device_count": devices.count(),
         "this_browser": current_browser_hash(request),

@@ -12,8 +12,7 @@
     const dialog = modal();
     dialog.innerHTML = await response.text();
     if (!dialog.open) dialog.showModal();
-    // The first field with an error, else the first control.
-    const first = dialog.querySelector("[aria-invalid='true']") || dialog.querySelector("input:not([type='hidden']), select, textarea, button:not([data-close-dialog]), a[href]");
+    const first = dialog.querySelector("[aria-invalid='true'], input:not([type='hidden']), select, textarea, button:not([data-close-dialog]), a[href]");
     if (first) first.focus();
   }
 
