@@ -233,7 +233,6 @@ def revoke_device(*, actor, device: KnownDevice, request=None) -> int:
         data={
             "browser": device.browser,
             "last_ip": device.last_ip,
-            "first_seen": device.first_seen.isoformat(),
             "sessions_ended": len(keys),
         },
     )

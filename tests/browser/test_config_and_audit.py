@@ -82,11 +82,26 @@ def test_edit_the_company_profile_through_the_dialog(page, transactional_db):
     expect(page.locator("#security-addons")).to_contain_text("Known devices")
     expect(page.locator("#security-addons")).to_contain_text("This browser")
 
+    # Revoke a demo device through its confirmation dialog.
+    devices = page.locator("#security-addons table tbody tr")
+    safari = devices.filter(has_text="Safari 18 on Mac OS X 14")
+    safari.get_by_role("link", name="Revoke").click()
+    expect(dialog.get_by_role("heading")).to_have_text("Revoke Safari 18 on Mac OS X 14?")
+    screenshot(page, "config-revoke-dialog")
+    dialog.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_role("status")).to_contain_text("Safari 18 on Mac OS X 14 was revoked")
+    expect(safari).to_have_count(0)
+    expect(devices.filter(has_text="This browser")).to_have_count(1)  # still signed in
+    screenshot(page, "config-security-addons")
+
     # The change is in the Audit Log, newest first, dated in the new format.
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Audit Log").click()
     expect(page).to_have_url(re.compile(r"/audit/$"))
     first = page.locator("table.audit tbody tr").first
-    expect(first).to_contain_text("Security & Add-ons changed")
+    expect(first).to_contain_text("Known device revoked; its sessions ended")
+    expect(page.locator("table.audit tbody tr").nth(1)).to_contain_text(
+        "Security & Add-ons changed"
+    )
     expect(first.locator(".audit__when")).to_have_text(re.compile(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d$"))
     expect(page.locator(".paging")).to_contain_text("Page 1 of")
     page.get_by_label("Section").select_option("Config")
