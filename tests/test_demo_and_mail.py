@@ -2,7 +2,6 @@
 
 import io
 
-import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
@@ -58,13 +57,11 @@ def test_a_broken_mail_server_does_not_break_the_caller(
         send_mail_later(account_a, "Hello", "Body", ["ops@alpha.test"])  # must not raise
 
 
-# The worker closes connections it finds inside a transaction (close_old_connections), as a real
-# worker process must; on PostgreSQL that would close the test's own connection, so this test
-# runs outside the per-test transaction.
-@pytest.mark.django_db(transaction=True)
 def test_the_database_backend_queues_mail_for_the_worker(
-    account_a, settings, django_capture_on_commit_callbacks
+    transactional_db, account_a, settings, django_capture_on_commit_callbacks
 ):
+    # transactional_db: the worker calls close_old_connections(), which on PostgreSQL closes a
+    # connection inside a test's wrapping transaction (autocommit off); a real worker has none.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     from django_tasks_db.models import DBTaskResult
 
