@@ -53,6 +53,10 @@ register("encryption.rotated", "Platform", "Encrypted fields re-encrypted under 
 
 # Config (account profile, security add-ons) and the Audit Log page
 register("account.created", "Config", "Account created")
+register("account.profile_updated", "Config", "Account profile changed")
+register("user.security_updated", "Config", "Security & Add-ons changed")
+register("device.added", "Config", "Signed in from a new browser")
+register("device.revoked", "Config", "Known device revoked; its sessions ended")
 
 # Users and groups
 register("user.created", "Users", "User created")

@@ -4,8 +4,10 @@ from zoneinfo import available_timezones
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django_countries.fields import CountryField
 
 from .formatting import DATE_FORMATS, DEFAULT_DATE_FORMAT, format_money
+from .tenancy import TenantModel
 
 
 def validate_currency(code: str) -> None:
@@ -21,7 +23,16 @@ def validate_time_zone(name: str) -> None:
 
 
 class Account(models.Model):
-    """The tenant: one operator company using the panel. Everything else hangs off it."""
+    """The tenant: one operator company using the panel. Everything else hangs off it.
+
+    The profile fields (address, contact numbers, general settings) are edited on the Config tab
+    through ``accounts.services.update_account_profile``; ``balance`` and ``total_channels`` are
+    read only there (payments and the platform's admin change them).
+    """
+
+    class BillingMethod(models.TextChoices):
+        PER_CHANNEL = "per_channel", "Per channel"
+        PER_MINUTE = "per_minute", "Per minute"
 
     name = models.CharField("company name", max_length=200)
     email = models.EmailField("account email")
@@ -32,6 +43,30 @@ class Account(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     balance = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
     created = models.DateTimeField(auto_now_add=True)
+    # Company information
+    registration_id = models.CharField("company registration ID", max_length=64, blank=True)
+    vat_id = models.CharField("VAT ID", max_length=32, blank=True)
+    # Address (line 1, city and country are required by the profile form, not by the table: an
+    # account exists before its Administrator fills the profile in).
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    county = models.CharField("county / state", max_length=100, blank=True)
+    country = CountryField(blank=True)
+    post_code = models.CharField(max_length=16, blank=True)
+    # Contact information, E.164 (accounts.phones)
+    phone = models.CharField(max_length=16, blank=True)
+    mobile = models.CharField(max_length=16, blank=True)
+    # General information
+    billing_method = models.CharField(
+        max_length=16, choices=BillingMethod.choices, default=BillingMethod.PER_CHANNEL
+    )
+    billing_method_changed = models.DateTimeField(
+        null=True, blank=True, help_text="When the billing method last changed (once per 30 days)."
+    )
+    total_channels = models.PositiveIntegerField(
+        default=0, help_text="Concurrent channels the platform provides to this account."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -43,6 +78,28 @@ class Account(models.Model):
     @property
     def balance_display(self) -> str:
         return format_money(self.balance, self.currency)
+
+    @property
+    def phone_display(self) -> str:
+        from .phones import format_phone
+
+        return format_phone(self.phone)
+
+    @property
+    def mobile_display(self) -> str:
+        from .phones import format_phone
+
+        return format_phone(self.mobile)
+
+    @property
+    def currency_display(self) -> str:
+        from .formatting import currency_name
+
+        return f"{self.currency} — {currency_name(self.currency)}"
+
+    @property
+    def date_format_name(self) -> str:
+        return DATE_FORMATS.get(self.date_format, self.date_format)
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -95,3 +152,83 @@ class AuditEntry(models.Model):
 
         event = EVENTS.get(self.event)
         return event.text if event else self.event
+
+    @property
+    def section(self) -> str:
+        from .audit import EVENTS
+
+        event = EVENTS.get(self.event)
+        return event.section if event else ""
+
+
+class SecurityAddons(TenantModel):
+    """A staff user's own Security & Add-ons switches (Config tab); no row means both are off.
+
+    Kept beside the User rather than on it: the mails they turn on are sent by accounts.security.
+    """
+
+    user = models.OneToOneField(
+        "users.User", on_delete=models.CASCADE, related_name="security_addons"
+    )
+    login_notifications = models.BooleanField(
+        "email me when I log in", default=False, help_text="A mail with time, IP and browser."
+    )
+    new_device_alerts = models.BooleanField(
+        "device management",
+        default=False,
+        help_text="A mail when a browser not seen before signs in.",
+    )
+
+    class Meta:
+        verbose_name_plural = "security add-ons"
+
+    def __str__(self) -> str:
+        return f"security add-ons of {self.user}"
+
+    @classmethod
+    def of(cls, user) -> "SecurityAddons":
+        """The user's switches; an unsaved all-off row when they never set any."""
+        found = cls.objects.filter(user=user).first()
+        return found or cls(account_id=user.account_id, user=user)
+
+
+class KnownDevice(TenantModel):
+    """A browser a staff user has signed in from ("Device management" on the Config tab).
+
+    The browser carries a random id in a signed cookie (accounts.security); only its SHA-256 is
+    stored. Revoking a device ends its sessions and forgets it, so its next sign-in is "new".
+    """
+
+    user = models.ForeignKey("users.User", on_delete=models.CASCADE, related_name="devices")
+    token_hash = models.CharField(max_length=64)
+    browser = models.CharField(max_length=120, help_text="Browser and system, from the user agent.")
+    user_agent = models.CharField(max_length=512, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    last_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "user", "token_hash"], name="knowndevice_unique_per_user"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-last_seen"], name="knowndevice_user_seen")]
+
+    def __str__(self) -> str:
+        return self.browser
+
+
+class DeviceSession(TenantModel):
+    """A session begun on a known device, so revoking the device can end it."""
+
+    device = models.ForeignKey(KnownDevice, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=64)
+    created = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "created"], name="devicesession_device")]
+
+    def __str__(self) -> str:
+        return f"session of {self.device}"

@@ -51,6 +51,7 @@ MY_ACCOUNT_TABS = [
         "account/config/",
         "config",
         "Company information, address, general settings, contact details and security add-ons.",
+        url_name="accounts:config",
     ),
     Section(
         "users",
@@ -128,6 +129,7 @@ SETUP_LINKS = [
         "audit/",
         "audit_log",
         "Every change, sign-in and check made in your account.",
+        url_name="accounts:audit_log",
     ),
 ]
 

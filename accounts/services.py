@@ -1,9 +1,39 @@
 """Writes about accounts. Each runs in a transaction and leaves an audit entry."""
 
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from . import audit
-from .models import Account
+from .formatting import format_date, format_datetime
+from .mail import send_mail_later
+from .models import Account, DeviceSession, KnownDevice, SecurityAddons
+
+# What the Config tab's edit dialog changes (the audit entry shows each before → after).
+PROFILE_FIELDS = [
+    "name",
+    "registration_id",
+    "vat_id",
+    "address_line1",
+    "address_line2",
+    "city",
+    "county",
+    "country",
+    "post_code",
+    "phone",
+    "mobile",
+    "currency",
+    "date_format",
+    "time_zone",
+    "billing_method",
+]
+BILLING_METHOD_LOCK = timedelta(days=30)
+SECURITY_FIELDS = ["login_notifications", "new_device_alerts"]
 
 
 @transaction.atomic
@@ -19,3 +49,226 @@ def create_account(*, name: str, email: str, actor=None, **fields) -> Account:
         changes=audit.diff({}, audit.snapshot(account, ["name", "email", "currency", "time_zone"])),
     )
     return account
+
+
+def account_has_payments(account: Account) -> bool:
+    """Whether ``account`` has made any payment (then its currency is fixed).
+
+    Seam for the payments issue (SPEC §8), which answers this from its Payment model, e.g.
+    ``Payment.objects.for_account(account).exists()``. Payments do not exist yet, so no account
+    has one.
+    """
+    return False
+
+
+def next_billing_method_change(account: Account):
+    """The moment the billing method may change again; None when it may change now."""
+    if account.billing_method_changed is None:
+        return None
+    allowed = account.billing_method_changed + BILLING_METHOD_LOCK
+    return allowed if timezone.now() < allowed else None
+
+
+@transaction.atomic
+def update_account_profile(*, actor, account: Account, values: dict, request=None) -> Account:
+    """Apply the Config tab's edit to ``account``.
+
+    ``values`` holds :data:`PROFILE_FIELDS` (already parsed by the form). Raises ValidationError
+    keyed by field for what the rules refuse: another account's company name, a currency change
+    once the account has payments, a billing-method change within 30 days of the last.
+    """
+    _require_write(actor, "config")
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    before = audit.snapshot(account, PROFILE_FIELDS)
+    when = _date_shower(actor, account)
+
+    errors = {}
+    name = values.get("name", account.name)
+    if Account.objects.filter(name__iexact=name).exclude(pk=account.pk).exists():
+        errors["name"] = "Another account already uses this company name; choose another."
+    if values.get("currency", account.currency) != account.currency and account_has_payments(
+        account
+    ):
+        errors["currency"] = (
+            f"The currency cannot change: the account has payments in {account.currency}."
+        )
+    billing_method = values.get("billing_method", account.billing_method)
+    if billing_method != account.billing_method:
+        next_change = next_billing_method_change(account)
+        if next_change is not None:
+            errors["billing_method"] = (
+                "The billing method may change once every 30 days. It last changed on "
+                f"{when(account.billing_method_changed)}; the next change is allowed on "
+                f"{when(next_change)}."
+            )
+        else:
+            account.billing_method_changed = timezone.now()
+    if errors:
+        raise ValidationError(errors)
+
+    for field in PROFILE_FIELDS:
+        if field in values:
+            setattr(account, field, values[field])
+    account.full_clean(validate_constraints=False)  # the name rule is checked above, in words
+    account.save()
+    changes = audit.diff(before, audit.snapshot(account, PROFILE_FIELDS))
+    if changes:
+        audit.record(
+            "account.profile_updated",
+            account=account,
+            actor=actor,
+            request=request,
+            target=account,
+            changes=changes,
+        )
+    return account
+
+
+@transaction.atomic
+def update_security_addons(
+    *, actor, login_notifications: bool, new_device_alerts: bool, request=None
+) -> SecurityAddons:
+    """The signed-in user's own Security & Add-ons switches."""
+    addons, _ = SecurityAddons.objects.select_for_update().get_or_create(
+        user=actor, defaults={"account_id": actor.account_id}
+    )
+    before = audit.snapshot(addons, SECURITY_FIELDS)
+    addons.login_notifications = login_notifications
+    addons.new_device_alerts = new_device_alerts
+    changes = audit.diff(before, audit.snapshot(addons, SECURITY_FIELDS))
+    if changes:
+        addons.save(update_fields=SECURITY_FIELDS)
+        audit.record(
+            "user.security_updated",
+            account=addons.account,
+            actor=actor,
+            request=request,
+            target=actor,
+            changes=changes,
+        )
+    return addons
+
+
+@transaction.atomic
+def record_sign_in(
+    *,
+    user,
+    token_hash: str,
+    browser: str,
+    user_agent: str,
+    ip: str | None,
+    session_key: str,
+    request=None,
+) -> tuple[KnownDevice, bool]:
+    """Remember the device ``user`` signed in from, and this session on it; queue their mail.
+
+    Returns ``(device, is_new)``. Called by ``accounts.security.after_sign_in``.
+    """
+    now = timezone.now()
+    device, is_new = KnownDevice.objects.for_account(user.account).get_or_create(
+        user=user,
+        token_hash=token_hash,
+        defaults={
+            "account": user.account,
+            "browser": browser,
+            "user_agent": user_agent,
+            "first_seen": now,
+            "last_seen": now,
+            "last_ip": ip,
+        },
+    )
+    if not is_new:
+        device.browser, device.user_agent, device.last_seen, device.last_ip = (
+            browser,
+            user_agent,
+            now,
+            ip,
+        )
+        device.save(update_fields=["browser", "user_agent", "last_seen", "last_ip"])
+        # Sessions older than a session's lifetime have expired: forget them.
+        device.sessions.filter(
+            created__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        ).delete()
+    if session_key:
+        DeviceSession.objects.create(
+            account=user.account, device=device, session_key=session_key, created=now
+        )
+    if is_new:
+        audit.record(
+            "device.added",
+            account=user.account,
+            actor=user,
+            request=request,
+            target=user,
+            data={"browser": browser},
+        )
+
+    addons = SecurityAddons.of(user)
+    if is_new and addons.new_device_alerts:
+        _mail_user(user, "new_device", "New sign-in from a browser not seen before", device, now)
+    elif addons.login_notifications:
+        _mail_user(user, "login_notification", "You signed in", device, now)
+    return device, is_new
+
+
+@transaction.atomic
+def revoke_device(*, actor, device: KnownDevice, request=None) -> int:
+    """Forget ``device`` and end its sessions; returns how many sessions were ended.
+
+    A user revokes their own devices; an Administrator may revoke any staff user's device.
+    """
+    if device.user_id != actor.pk:
+        _require_admin_write(actor)
+    device = KnownDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(device.sessions.values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    audit.record(
+        "device.revoked",
+        account=device.account,
+        actor=actor,
+        request=request,
+        target=device.user,
+        data={
+            "browser": device.browser,
+            "last_ip": device.last_ip,
+            "sessions_ended": len(keys),
+        },
+    )
+    device.delete()
+    return len(keys)
+
+
+def _mail_user(user, template: str, subject: str, device: KnownDevice, now) -> None:
+    account = user.account
+    body = render_to_string(
+        f"accounts/email/{template}.txt",
+        {
+            "user": user,
+            "account": account,
+            "device": device,
+            "when": format_datetime(now, account.date_format, user.effective_time_zone),
+            "time_zone": user.effective_time_zone,
+        },
+    )
+    send_mail_later(account, f"{account.name}: {subject}", body, [user.email])
+
+
+def _date_shower(actor, account):
+    tz = actor.effective_time_zone if actor is not None else account.time_zone
+    return lambda moment: format_date(moment, account.date_format, tz)
+
+
+def _require_write(actor, module: str) -> None:
+    from users.permissions import Access
+
+    if not Access(actor).can_write(module):
+        raise PermissionDenied(f"{actor} may not change the {module} module.")
+
+
+def _require_admin_write(actor) -> None:
+    from users.permissions import Access
+
+    if not Access(actor).can_admin(write=True):
+        raise PermissionDenied("Only an Administrator may do this.")

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .navigation import SECTIONS
-from .views import sections
+from .views import audit_log, config, sections
 
 app_name = "accounts"
 
@@ -9,6 +9,14 @@ urlpatterns = [
     path("", sections.home, name="home"),
     path("help/", sections.help_index, name="help_index"),
     path("help/<slug:topic>/", sections.help_topic, name="help"),
+    # Config (My Account tab)
+    path("account/config/", config.config, name="config"),
+    path("account/config/edit/", config.config_edit, name="config_edit"),
+    path("account/config/security/", config.config_security, name="config_security"),
+    path("account/config/devices/<int:pk>/revoke/", config.device_revoke, name="device_revoke"),
+    # Audit Log (Setup menu)
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_log.audit_log_export, name="audit_log_export"),
 ]
 
 # Sections whose issue has not landed: an honest page behind the section's own permission.

@@ -96,6 +96,10 @@ REGISTRY: dict[str, Entry] = {
     "accounts:change_password": page(),
     "accounts:two_factor": page(),
     # Config and Audit Log
+    "accounts:config_edit": page(),
+    "accounts:config_security": page(),
+    "accounts:device_revoke": tenant_object(lambda world, side: {"pk": world[f"device_{side}"].pk}),
+    "accounts:audit_log_export": page(),
     #
     # Users and groups
     "users:invitation": exempt(
@@ -211,7 +215,8 @@ def check_own_page(client, url: str, victim_markers: list[str], victim: Account)
         response = getattr(client, method)(url)
         if response.status_code >= 500:
             problems.append(f"{method.upper()} {url} answered {response.status_code}")
-        body = response.content.decode(errors="replace")
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        body = raw.decode(errors="replace")
         problems += [f"{method.upper()} {url} shows {m!r}" for m in victim_markers if m in body]
     if tenant_rows(victim) != before:
         problems.append(f"{url} changed rows of {victim.name}")

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 
+import accounts.security
 from accounts import audit
 from accounts.mail import send_mail_later
 
@@ -70,6 +71,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     throttle.clear_failures(email, ip)
     login(request, user)  # users.sessions binds the session to this host
+    accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
     audit.record("login.succeeded", account=user.account, actor=user, request=request, target=user)
     return user
 

@@ -45,6 +45,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets the browser-id cookie after a sign-in (Device management, accounts/security.py).
+    "accounts.security.BrowserCookieMiddleware",
     # Before CommonMiddleware, so an unknown host gets its 404 and not a slash redirect.
     "accounts.middleware.TenantMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -35,11 +35,11 @@ def test_sign_in_see_the_shell_and_use_a_dialog_with_the_keyboard(page, transact
     menu = page.get_by_role("navigation", name="Main menu")
     for label in ("My Account", "My Servers", "Customers", "Audit Log"):
         expect(menu.get_by_role("link", name=label)).to_be_visible()
-    expect(page.get_by_text("Not available yet.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Account Profile")).to_be_visible()
     screenshot(page, "shell-config")
 
     # Keyboard only: Tab to the help button, Enter opens the dialog, Escape closes it.
-    help_button = page.get_by_role("link", name="Help: Config")
+    help_button = page.get_by_role("link", name="Help: Account Profile")
     for _ in range(40):
         page.keyboard.press("Tab")
         if help_button.evaluate("el => el === document.activeElement"):
