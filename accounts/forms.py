@@ -9,7 +9,7 @@ from django_countries import countries
 
 from . import audit
 from .formatting import currency_choices, date_format_choices, time_zone_choices
-from .models import Account
+from .models import Account, AuditEntry
 from .phones import EXAMPLE as PHONE_EXAMPLE
 from .phones import parse_phone
 from .postcodes import MAX_LENGTH as POST_CODE_MAX_LENGTH
@@ -128,7 +128,12 @@ class SecurityAddonsForm(forms.Form):
 class AuditFilterForm(forms.Form):
     """Filters of the Audit Log page (GET). A filter with bad input is reported and not applied."""
 
-    user = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
+    # An email, not a select: a select of every user would make the page cost grow with the staff.
+    user = forms.EmailField(
+        required=False,
+        widget=forms.EmailInput(attrs={"list": "audit-users", "placeholder": "Anyone"}),
+        help_text="The email of the user who acted (current or former).",
+    )
     section = forms.ChoiceField(required=False)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -139,14 +144,31 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, account: Account, **kwargs):
         super().__init__(*args, **kwargs)
-        from users.models import User
-
-        self.fields["user"].queryset = User.objects.for_account(account).order_by("email")
-        self.fields["user"].label_from_instance = lambda user: user.email
-        self.fields["user"].error_messages["invalid_choice"] = "No such user in your account."
+        self.account = account
         self.fields["section"].choices = [("", "Every section")] + [
             (section, section) for section in audit.sections()
         ]
+
+    def clean_user(self):
+        from users.models import User
+
+        email = self.cleaned_data["user"].strip().lower()
+        if not email:
+            return ""
+        log = AuditEntry.objects.for_account(self.account)
+        if not (
+            User.objects.for_account(self.account).filter(email=email).exists()
+            or log.filter(actor_label=email).exists()
+        ):
+            raise forms.ValidationError("No such user in your account.")
+        return email
+
+    def suggested_users(self):
+        """Emails offered while typing (bounded: the page must not grow with the staff)."""
+        from users.models import User
+
+        users = User.objects.for_account(self.account).order_by("email")
+        return users.values_list("email", flat=True)[:200]
 
     def clean(self):
         data = super().clean()
@@ -159,7 +181,7 @@ class AuditFilterForm(forms.Form):
         """``queryset`` narrowed by the filters that are valid (``is_valid()`` first)."""
         data = getattr(self, "cleaned_data", {})
         if data.get("user"):
-            queryset = queryset.filter(actor=data["user"])
+            queryset = queryset.filter(actor_label=data["user"])
         if data.get("section"):
             events = [e.key for e in audit.EVENTS.values() if e.section == data["section"]]
             queryset = queryset.filter(event__in=events)

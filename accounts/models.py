@@ -140,7 +140,7 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["account", "-created"], name="audit_account_created"),
             models.Index(fields=["account", "event", "-created"], name="audit_account_event"),
-            models.Index(fields=["account", "actor", "-created"], name="audit_account_actor"),
+            models.Index(fields=["account", "actor_label", "-created"], name="audit_account_actor"),
         ]
 
     def __str__(self) -> str:
