@@ -77,10 +77,13 @@ class UserForm(forms.ModelForm):
         ]
         widgets = {"ip_whitelist": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, account, **kwargs):
+    def __init__(self, *args, account, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
         self.creating = self.instance.pk is None
+        if not actor.is_administrator:
+            # Only Administrators make Administrators (the service refuses it too).
+            self.fields["role"].choices = [(User.Role.USER, User.Role.USER.label)]
         self.fields["name"].required = True
         self.fields["groups"].queryset = PermissionGroup.objects.for_account(account)
         self.fields["time_zone"].choices = [("", "Account default"), *time_zone_choices()]

@@ -20,7 +20,10 @@ class InvitationInvalid(Exception):
 
 
 def _fingerprint(user: User) -> str:
-    return salted_hmac(SALT, f"{user.pk}:{user.password}", algorithm="sha256").hexdigest()[:20]
+    """Changes when the password is set (single use) or the email is corrected (a link mailed to
+    a mistyped address stops working)."""
+    state = f"{user.pk}:{user.password}:{user.email}:{user.is_active}"
+    return salted_hmac(SALT, state, algorithm="sha256").hexdigest()[:20]
 
 
 def make_token(user: User) -> str:

@@ -137,6 +137,15 @@ class Access:
         return f"You need access to the {label} module. Ask an Administrator of your account."
 
 
+def require_write(actor, module: str) -> None:
+    """Services ask again before writing (DESIGN: Permissions). ``actor`` None: the platform
+    itself (demo data, management commands). Raises PermissionDenied (a 403 in a view)."""
+    from django.core.exceptions import PermissionDenied
+
+    if actor is not None and not Access(actor).can_write(module):
+        raise PermissionDenied(f"You may not change {MODULES[module].label}.")
+
+
 def _check_module(module: str) -> None:
     if module not in MODULES:
         raise KeyError(f"unknown permission module {module!r}")

@@ -12,7 +12,7 @@ from accounts.mail import send_mail_later
 from . import throttle
 from .invitations import make_token
 from .models import GroupMembership, PermissionGroup, User
-from .permissions import MODULES, Access
+from .permissions import MODULES, require_write
 from .validators import ip_allowed
 
 USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_active", "ip_whitelist"]
@@ -86,9 +86,14 @@ def sign_out(request) -> None:
 # --- Users ---
 
 
-def _require_users_write(actor) -> None:
-    if actor is not None and not Access(actor).can_write("users"):
-        raise PermissionDenied("You may not change users.")
+def _require_users_write(actor, target: User | None = None, role: str | None = None) -> None:
+    """Users write access; and only an Administrator may touch an Administrator or make one, so
+    a user manager cannot raise themselves (or anyone) above their own role."""
+    require_write(actor, "users")
+    if actor is None or actor.is_administrator:
+        return
+    if role == User.Role.ADMINISTRATOR or (target is not None and target.is_administrator):
+        raise UserRuleError("Only an Administrator may create, change or delete an Administrator.")
 
 
 def _user_snapshot(user: User, groups) -> dict:
@@ -108,7 +113,7 @@ def create_user(
     **fields,
 ) -> User:
     """Create a staff user of ``account``; without a password they get an invitation to set one."""
-    _require_users_write(actor)
+    _require_users_write(actor, role=fields.get("role"))
     user = User(account=account, email=email.strip().lower(), **fields)
     if password:
         user.set_password(password)
@@ -133,16 +138,11 @@ def create_user(
 @transaction.atomic
 def update_user(user: User, *, actor, request=None, password=None, groups=None, **fields) -> User:
     """Change a user. Refuses (UserRuleError) to let anyone lock the account out of itself."""
-    _require_users_write(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
+    _require_users_write(actor, target=user, role=fields.get("role"))
     old_groups = list(user.groups.all())
     before = _user_snapshot(user, old_groups)
-    _check_rules(
-        actor,
-        user,
-        demoting=user.is_administrator and fields.get("role", user.role) != user.role,
-        deactivating=user.is_active and not fields.get("is_active", True),
-    )
+    _check_rules(actor, user, *_losing_power(user, fields))
     for name, value in fields.items():
         setattr(user, name, value)
     if "email" in fields:
@@ -174,10 +174,10 @@ def update_user(user: User, *, actor, request=None, password=None, groups=None, 
 @transaction.atomic
 def delete_users(users, *, actor, request=None) -> int:
     """Delete users (all or none). Their sessions end: a deleted user cannot be loaded."""
-    _require_users_write(actor)
     users = list(User.objects.select_for_update().filter(pk__in=[u.pk for u in users]))
     for user in users:
-        _check_rules(actor, user, deleting=True, others_going=users)
+        _require_users_write(actor, target=user)
+        _check_rules(actor, user, "delete", None, others_going=users)
     for user in users:
         audit.record(
             "user.deleted",
@@ -191,22 +191,37 @@ def delete_users(users, *, actor, request=None) -> int:
     return len(users)
 
 
-def _check_rules(
-    actor, user, *, deleting=False, demoting=False, deactivating=False, others_going=()
-):
-    what = "delete" if deleting else "deactivate" if deactivating else "demote"
-    field = None if deleting else "is_active" if deactivating else "role"
-    if not (deleting or demoting or deactivating):
+def _losing_power(user: User, fields: dict) -> tuple[str | None, str | None]:
+    """What the change takes from ``user`` that the account might need: (verb, form field)."""
+    if user.is_active and not fields.get("is_active", True):
+        return "deactivate", "is_active"
+    if user.is_administrator and fields.get("role", user.role) != user.role:
+        return "demote", "role"
+    if user.is_administrator and not user.read_only and fields.get("read_only", False):
+        return "make read only", "read_only"
+    return None, None
+
+
+def _check_rules(actor, user, what: str | None, field: str | None, others_going=()):
+    """Nobody may ``what`` (delete, deactivate, demote, make read only) themselves, nor the
+    account's last active, writable Administrator."""
+    if what is None:
         return
     if actor is not None and actor.pk == user.pk:
         raise UserRuleError(
             f"You cannot {what} yourself. Ask another Administrator to do it.", field
         )
-    if user.is_administrator and user.is_active:
+    if user.is_administrator and user.is_active and not user.read_only:
         going = {u.pk for u in others_going} | {user.pk}
+        # Only a writable Administrator can undo mistakes: a read-only one does not count.
         remaining = (
             User.objects.select_for_update()
-            .filter(account_id=user.account_id, role=User.Role.ADMINISTRATOR, is_active=True)
+            .filter(
+                account_id=user.account_id,
+                role=User.Role.ADMINISTRATOR,
+                is_active=True,
+                read_only=False,
+            )
             .exclude(pk__in=going)
         )
         if not remaining.exists():

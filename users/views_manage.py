@@ -13,7 +13,7 @@ from accounts.tenancy import get_for_account_or_404
 from . import services
 from .forms import GroupForm, UserForm
 from .models import PermissionGroup, User
-from .permissions import explain_access, requires
+from .permissions import explain_access, forbidden, requires
 
 USER_SORTS = {"name": "name", "email": "email", "last_login": "last_login"}
 GROUP_SORTS = {"name": "name"}
@@ -66,11 +66,14 @@ def _user_form_page(request, form, user=None):
 
 @requires("users", write=True)
 def user_add(request):
-    form = UserForm(request.POST or None, account=request.account)
+    form = UserForm(request.POST or None, account=request.account, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             user = _create_user(request, data)
+        except services.UserRuleError as refused:
+            form.add_error(refused.field, refused.message)
+            return _user_form_page(request, form)
         except ValidationError as invalid:
             form.add_error(None, invalid)
             return _user_form_page(request, form)
@@ -100,7 +103,11 @@ def _create_user(request, data):
 @requires("users", write=True)
 def user_edit(request, pk):
     user = get_for_account_or_404(User, request.account, pk=pk)
-    form = UserForm(request.POST or None, instance=user, account=request.account)
+    if user.is_administrator and not request.user.is_administrator:
+        return forbidden(request, "Only an Administrator may change an Administrator.")
+    form = UserForm(
+        request.POST or None, instance=user, account=request.account, actor=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

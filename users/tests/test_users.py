@@ -11,7 +11,7 @@ from tests.fixtures import PANEL_HOST, PASSWORD, signed_in_client
 from tests.querycount import assert_constant_queries
 from users.models import GroupMembership, PermissionGroup, User
 from users.permissions import ALLOW, DENY
-from users.services import save_group
+from users.services import UserRuleError, delete_users, save_group
 
 STRONG = "Sturdy-Pass-42!"
 
@@ -249,31 +249,101 @@ def _user_manager(world):
     return signed_in_client(world["user_a"])
 
 
-def test_an_administrator_may_be_demoted_while_another_remains(world):
-    boss = User.objects.create(
-        account=world["a"], email="boss@alpha.test", name="Boss", role="admin", password="!"
+def _second_admin(world, **extra):
+    return User.objects.create(
+        account=world["a"],
+        email="boss@alpha.test",
+        name="Boss",
+        role="admin",
+        password="!",
+        **extra,
     )
-    manager = _user_manager(world)
-    admin = world["admin_a"]
-    response = manager.post(f"/account/users/{admin.pk}/", _edit_data(admin, role="user"))
+
+
+def test_an_administrator_may_be_demoted_while_another_remains(world, client_admin_a):
+    boss = _second_admin(world)
+    response = client_admin_a.post(f"/account/users/{boss.pk}/", _edit_data(boss, role="user"))
     assert response.status_code == 302
-    response = manager.post(f"/account/users/{boss.pk}/", _edit_data(boss, role="user"))
-    assert response.status_code == 400
-    assert "needs at least one active Administrator" in response.content.decode()
     boss.refresh_from_db()
-    assert boss.is_administrator
+    assert not boss.is_administrator
 
 
-def test_the_last_administrator_cannot_be_deactivated_or_deleted(world):
+@pytest.mark.parametrize(
+    ("change", "field", "verb"),
+    [
+        ({"role": "user"}, "role", "demote"),
+        ({"is_active": None}, "is_active", "deactivate"),
+        ({"read_only": "on"}, "read_only", "make read only"),
+    ],
+)
+def test_the_last_writable_administrator_stays(world, change, field, verb):
+    # boss is an Administrator too, but read only: they could not undo anything.
+    boss = _second_admin(world, read_only=True)
+    admin = world["admin_a"]
+    response = signed_in_client(boss).post(
+        f"/account/users/{admin.pk}/", _edit_data(admin, **change)
+    )
+    assert response.status_code == 403  # a read-only user never writes
+    boss.read_only = False
+    boss.save()
+    admin.read_only = True
+    admin.save()  # now boss is the only writable Administrator
+    response = signed_in_client(admin).get("/account/users/")
+    response = signed_in_client(boss).post(f"/account/users/{boss.pk}/", _edit_data(boss, **change))
+    errors = re.search(rf'id="id_{field}_errors">(.*?)</ul>', response.content.decode(), re.S)
+    assert errors and f"You cannot {verb} yourself" in errors.group(1)
+
+
+def test_the_last_administrator_cannot_be_deleted(world):
+    boss = _second_admin(world)
+    response = signed_in_client(boss).post(
+        "/account/users/delete/", {"selected": [world["admin_a"].pk, boss.pk]}
+    )
+    assert User.objects.for_account(world["a"]).filter(role="admin").count() == 2
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any(
+        "Nothing was deleted" in m and "at least one active Administrator" in m for m in messages
+    )
+    # Even the platform itself (no actor) keeps the rule.
+    with pytest.raises(UserRuleError, match="needs at least one active Administrator"):
+        delete_users([world["admin_a"], boss], actor=None)
+
+
+def test_a_user_manager_cannot_create_or_become_an_administrator(world):
+    manager = _user_manager(world)
+    me = world["user_a"]
+    response = manager.post(f"/account/users/{me.pk}/", _edit_data(me, role="admin"))
+    assert response.status_code == 400
+    me.refresh_from_db()
+    assert me.role == User.Role.USER
+    response = manager.post("/account/users/add/", _user_data(role="admin"))
+    assert response.status_code == 400
+    assert not User.objects.filter(email="nina@alpha.test").exists()
+    assert '<option value="admin"' not in manager.get("/account/users/add/").content.decode()
+
+
+def test_a_user_manager_cannot_touch_an_administrator(world):
     manager = _user_manager(world)
     admin = world["admin_a"]
-    response = manager.post(f"/account/users/{admin.pk}/", _edit_data(admin, is_active=None))
-    assert response.status_code == 400
-    assert "needs at least one active Administrator" in response.content.decode()
-    response = manager.post("/account/users/delete/", {"selected": [admin.pk]})
-    assert User.objects.filter(pk=admin.pk, is_active=True).exists()
-    messages = [str(m) for m in response.wsgi_request._messages]
-    assert any("needs at least one active Administrator" in m for m in messages)
+    assert (
+        f'href="/account/users/{admin.pk}/"' not in manager.get("/account/users/").content.decode()
+    )
+    response = manager.post(f"/account/users/{admin.pk}/", _edit_data(admin, password=STRONG))
+    assert response.status_code == 403
+    assert "Only an Administrator may change an Administrator." in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.check_password(PASSWORD)
+    manager.post("/account/users/delete/", {"selected": [admin.pk]})
+    assert User.objects.filter(pk=admin.pk).exists()
+
+
+def test_a_user_manager_manages_users(world):
+    manager = _user_manager(world)
+    response = manager.post("/account/users/add/", _user_data())
+    assert response.status_code == 302
+    nina = User.objects.get(email="nina@alpha.test")
+    response = manager.post(f"/account/users/{nina.pk}/", _edit_data(nina, name="Nina N."))
+    assert response.status_code == 302
 
 
 def test_deactivating_a_user_ends_their_sessions_at_once(world, client_admin_a):
@@ -421,3 +491,14 @@ def test_a_session_moving_outside_the_whitelist_is_signed_out(world):
     client.post("/login/", {"email": user.email, "password": PASSWORD})
     assert not client.get("/").get("Location", "").startswith("/login/")
     assert client.get("/", REMOTE_ADDR="192.0.2.1")["Location"].startswith("/login/")
+
+
+def test_an_invitation_stops_working_when_the_email_is_corrected(world, client_admin_a):
+    from users.invitations import make_token
+
+    client_admin_a.post("/account/users/add/", _user_data(password=None, send_invitation="on"))
+    nina = User.objects.get(email="nina@alpha.test")
+    mistyped_link = f"/invitation/{make_token(nina)}/"
+    client_admin_a.post(f"/account/users/{nina.pk}/", _edit_data(nina, email="nina.n@alpha.test"))
+    response = Client(HTTP_HOST=PANEL_HOST).get(mistyped_link)
+    assert response.status_code == 404
