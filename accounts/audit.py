@@ -47,6 +47,7 @@ register("login.ip_refused", "Login", "Sign-in refused: address not in the IP wh
 register("logout", "Login", "Signed out")
 register("password.reset_requested", "Login", "Password reset requested")
 register("password.reset_completed", "Login", "Password reset completed")
+register("password.reset_throttled", "Login", "Password reset refused: too many requests")
 
 # Platform
 register("encryption.rotated", "Platform", "Encrypted fields re-encrypted under the newest key")

@@ -1,9 +1,10 @@
 """Forms of the Config tab and the Audit Log page."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django_countries import countries
 
@@ -125,6 +126,13 @@ class SecurityAddonsForm(forms.Form):
     )
 
 
+# Far-off dates would overflow when turned into the viewer's midnight; nothing is logged there.
+DATE_BOUNDS = [
+    MinValueValidator(date(1970, 1, 1), "Enter a date from 1970 on."),
+    MaxValueValidator(date(9998, 12, 31), "Enter a date before the year 9999."),
+]
+
+
 class AuditFilterForm(forms.Form):
     """Filters of the Audit Log page (GET). A filter with bad input is reported and not applied."""
 
@@ -136,10 +144,16 @@ class AuditFilterForm(forms.Form):
     )
     section = forms.ChoiceField(required=False)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_BOUNDS,
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_BOUNDS,
     )
 
     def __init__(self, *args, account: Account, **kwargs):

@@ -1,5 +1,6 @@
-"""Search, sort and paging for list pages, driven by the query string."""
+"""Search, sort and paging for list pages, driven by the query string; ticked rows."""
 
+import re
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -31,3 +32,18 @@ def list_state(
     queryset = queryset.order_by(("-" if descending else "") + field, "pk")
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get(prefix + "page"))
     return ListState(page=page, sort=sort, query=query)
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+MAX_SELECTED = 500
+
+
+def selected_ids(request) -> list[int]:
+    """The row ids ticked in a list (``selected`` checkboxes), as ints.
+
+    Anything that is not a plausible primary key (empty, non-ASCII digits, beyond bigint) is
+    dropped rather than reaching the database; the caller still fetches the rows through the
+    account, so another account's ids match nothing.
+    """
+    values = request.POST.getlist("selected")[:MAX_SELECTED]
+    return sorted({int(v) for v in values if _ID.fullmatch(v)})

@@ -3,7 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from users import views as users_views
+
 urlpatterns = [
+    # Platform superusers sign in like everyone else: throttled, audited, IP-whitelisted.
+    path("admin/login/", users_views.admin_sign_in, name="admin_sign_in"),
     path("admin/", admin.site.urls),
     path("", include("users.urls")),
     path("", include("accounts.urls")),

@@ -5,6 +5,7 @@ so tests point them at a local DNS server (tests/fakes/dns_server.py). This modu
 query: callers run it outside any transaction and record the result afterwards (services.py).
 """
 
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 from django.conf import settings
+
+from .hostnames import is_internal
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,21 @@ def check_cname(name: str) -> CheckResult:
 
     found = answer.rrset[0].target
     found_text = found.to_text(omit_final_dot=True).lower()
+    if found != target and is_internal(found_text):
+        found_text = "a name inside a private network"
     if found == target:
         return CheckResult(name, True, f"CNAME {name} → {found_text}: points at the portal.")
     return failed(f"The CNAME points at {found_text}, not at {target_name()}.")
+
+
+def _public_only(addresses: list[str]) -> str:
+    """The addresses to show a tenant: public ones as found, the platform's private network never
+    (a check must not become a way to map internal hosts)."""
+    shown = [a for a in addresses if ipaddress.ip_address(a).is_global]
+    hidden = len(addresses) - len(shown)
+    if hidden:
+        shown.append("a private address" if hidden == 1 else f"{hidden} private addresses")
+    return ", ".join(shown)
 
 
 def _no_cname(resolver, qname, name: str, deadline: float) -> str:
@@ -92,7 +107,7 @@ def _no_cname(resolver, qname, name: str, deadline: float) -> str:
             addresses = []
     if addresses:
         return (
-            f"An A record ({', '.join(addresses)}) was found instead of a CNAME. An A record does "
-            f"not work: replace it with a CNAME to {target_name()}."
+            f"An A record ({_public_only(addresses)}) was found instead of a CNAME. An A record "
+            f"does not work: replace it with a CNAME to {target_name()}."
         )
     return f"No CNAME record was found for {name}."

@@ -46,11 +46,25 @@ def normalise(value: str) -> str:
     if ascii_labels[-1].isdigit():
         raise ValidationError("Enter a domain name, not an IP address.")
     name = ".".join(ascii_labels)
+    if is_internal(name):
+        raise ValidationError(
+            "Enter a public domain: names of private networks (.local, .internal, .lan, …) "
+            "cannot serve a portal on the internet."
+        )
     if len(name) > MAX_NAME:
         raise ValidationError(
             f"A domain name has at most {MAX_NAME} characters; this one has {len(name)}."
         )
     return name
+
+
+def is_internal(name: str) -> bool:
+    """A name of a private network (settings.INTERNAL_DOMAIN_SUFFIXES): never looked up for a
+    tenant, so the DNS check cannot map the platform's own network."""
+    return any(
+        name == suffix or name.endswith("." + suffix)
+        for suffix in settings.INTERNAL_DOMAIN_SUFFIXES
+    )
 
 
 def _is_ip_address(text: str) -> bool:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
+from accounts.lists import selected_ids
 from accounts.tenancy import get_for_account_or_404
 from users.permissions import requires
 
@@ -141,12 +142,22 @@ def domain_check(request, pk):
     return redirect(back)
 
 
+# Each check may wait for DNS; a page must answer well within the app server's timeout.
+CHECKS_PER_REQUEST = 25
+
+
 @requires("domains")
 def domain_refresh(request):
     """The toolbar's refresh: re-check the selected domains, then show the list again."""
     if request.method == "POST":
-        selected = _selected(request)
-        if selected:
+        selected = selected_ids(request)
+        if len(selected) > CHECKS_PER_REQUEST:
+            messages.error(
+                request,
+                f"Check at most {CHECKS_PER_REQUEST} domains at a time; "
+                "every domain is also re-checked automatically.",
+            )
+        elif selected:
             domains = PortalDomain.objects.for_account(request.account).filter(pk__in=selected)
             _report(request, services.check_domains(actor=request.user, domains=domains))
     return redirect(_next_url(request) or reverse("domains:list"))
@@ -156,7 +167,7 @@ def domain_refresh(request):
 def domain_delete(request):
     if request.method == "POST":
         deleted = services.delete_domains(
-            actor=request.user, account=request.account, ids=_selected(request), request=request
+            actor=request.user, account=request.account, ids=selected_ids(request), request=request
         )
         if deleted:
             messages.success(request, f"Deleted: {', '.join(deleted)}.")
@@ -179,10 +190,6 @@ def _ordering(sort: str) -> tuple[str, ...]:
     if sort.startswith("-") and sort.lstrip("-") in SORTS:
         return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
     return fields
-
-
-def _selected(request) -> list[int]:
-    return [int(value) for value in request.POST.getlist("selected") if value.isdigit()]
 
 
 def _next_url(request) -> str:

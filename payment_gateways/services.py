@@ -120,7 +120,7 @@ def update_gateway(*, actor, gateway: Gateway, data: dict, request=None) -> Gate
 def delete_gateways(*, actor, account, ids, request=None) -> int:
     """Delete the account's gateways among ``ids`` (others' ids match nothing)."""
     _check_write(actor)
-    gateways = list(Gateway.objects.for_account(account).filter(pk__in=_ints(ids)))
+    gateways = list(Gateway.objects.for_account(account).filter(pk__in=ids))
     for gateway in gateways:
         audit.record(
             "gateway.deleted",
@@ -163,12 +163,16 @@ def _record_check(actor, gateway: Gateway, result: CheckResult, request) -> Gate
     # durable: recording must not join a caller's transaction, which would then have been open
     # across the network call just made.
     with transaction.atomic(durable=True):
-        locked = Gateway.objects.for_account(gateway.account).filter(pk=gateway.pk)
+        # Only if the credentials are still those checked (an edit meanwhile moves `updated`;
+        # update() below does not): a slow, stale check must not mark new keys Verified.
+        locked = Gateway.objects.for_account(gateway.account).filter(
+            pk=gateway.pk, updated=gateway.updated
+        )
         status = Gateway.Status.VERIFIED if result.ok else Gateway.Status.FAILED
         before = {"status": gateway.get_status_display(), "reason": gateway.status_reason}
         now = timezone.now()
         if not locked.update(status=status, status_reason=result.message, checked_at=now):
-            return gateway  # deleted meanwhile: nothing to record
+            return gateway  # deleted or changed meanwhile: nothing to record
         gateway.status, gateway.status_reason, gateway.checked_at = status, result.message, now
         audit.record(
             "gateway.checked",
@@ -182,7 +186,3 @@ def _record_check(actor, gateway: Gateway, result: CheckResult, request) -> Gate
             data={"result": gateway.get_status_display(), "message": result.message},
         )
     return gateway
-
-
-def _ints(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]

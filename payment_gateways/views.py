@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
+from accounts.lists import selected_ids
 from accounts.tenancy import get_for_account_or_404
 from users.permissions import requires
 
@@ -97,14 +98,23 @@ def gateway_edit(request, pk):
     return _render_form(request, form, gateway)
 
 
+# Each check may wait for the gateway; a page must answer well within the app server's timeout.
+CHECKS_PER_REQUEST = 25
+
+
 @requires("api")
 def gateway_refresh(request):
     """Re-check the selected gateways with their gateway (the toolbar's refresh button)."""
     if request.method != "POST":
         return redirect("payment_gateways:list")  # a bookmarked or reloaded action URL
-    gateways = list(Gateway.objects.for_account(request.account).filter(pk__in=_selected(request)))
+    gateways = list(
+        Gateway.objects.for_account(request.account).filter(pk__in=selected_ids(request))
+    )
     if not gateways:
         messages.error(request, "Select the gateways to check.")
+        return redirect("payment_gateways:list")
+    if len(gateways) > CHECKS_PER_REQUEST:
+        messages.error(request, f"Check at most {CHECKS_PER_REQUEST} gateways at a time.")
         return redirect("payment_gateways:list")
     checked = services.verify_gateways(actor=request.user, gateways=gateways, request=request)
     for gateway in checked:
@@ -117,7 +127,7 @@ def gateway_delete(request):
     if request.method != "POST":
         return redirect("payment_gateways:list")
     count = services.delete_gateways(
-        actor=request.user, account=request.account, ids=_selected(request), request=request
+        actor=request.user, account=request.account, ids=selected_ids(request), request=request
     )
     if count:
         messages.success(request, f"Deleted {count} gateway{'s' if count != 1 else ''}.")
@@ -159,7 +169,3 @@ def _report(request, gateway, verb):
         messages.error(
             request, f"{gateway.name} {verb}, but the check failed: {gateway.status_reason}"
         )
-
-
-def _selected(request) -> list[int]:
-    return [int(v) for v in request.POST.getlist("selected") if v.isdigit()]

@@ -72,6 +72,7 @@ def _domain_pk(world, side):
 
 REGISTRY: dict[str, Entry] = {
     # users
+    "admin_sign_in": exempt("redirects to the panel's sign-in; shows nothing"),
     "users:login": exempt("the public sign-in form; shows no account data"),
     "users:logout": exempt("ends the caller's own session; names no object"),
     "users:password_reset": exempt("public; answers the same whether or not the email exists"),

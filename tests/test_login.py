@@ -159,3 +159,46 @@ def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(db)
     response = client.post("/password-reset/", {"email": "ghost@nowhere.test"})
     assert response["Location"] == "/password-reset/sent/"
     assert mail.outbox == []
+
+
+def test_django_admin_sign_in_goes_through_the_panel_sign_in(db):
+    from users.models import User
+
+    User.objects.create_superuser("root@platform.test", PASSWORD)
+    client = Client(HTTP_HOST=PANEL_HOST)
+    response = client.get("/admin/login/?next=/admin/accounts/account/")
+    assert response["Location"] == "/login/?next=%2Fadmin%2Faccounts%2Faccount%2F"
+    # Django's own form is not reachable: a POST there is redirected the same way, unchecked.
+    response = client.post("/admin/login/", {"username": "root@platform.test", "password": "x"})
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
+    for _ in range(5):
+        client.post("/login/", {"email": "root@platform.test", "password": "wrong"})
+    response = client.post("/login/", {"email": "root@platform.test", "password": PASSWORD})
+    assert "Too many failed sign-in attempts" in response.content.decode()
+
+
+def test_an_ipv6_caller_is_counted_by_their_slash_64(world):
+    for n in range(5):
+        _sign_in("admin@alpha.test", "wrong", ip=f"2001:db8:1:2::{n + 1}")
+    _, response = _sign_in("admin@alpha.test", PASSWORD, ip="2001:db8:1:2:ffff::9")
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    _, response = _sign_in("admin@alpha.test", PASSWORD, ip="2001:db8:1:3::1")
+    assert response.status_code == 302  # another line
+
+
+@override_settings(LOGIN_FAILURES_PER_EMAIL=8)
+def test_many_addresses_guessing_one_email_lock_it(world):
+    for n in range(8):
+        _sign_in("admin@alpha.test", "wrong", ip=f"198.51.100.{n + 1}")
+    _, response = _sign_in("admin@alpha.test", PASSWORD, ip="198.51.100.200")
+    assert "Too many failed sign-in attempts" in response.content.decode()
+
+
+def test_password_reset_mails_are_limited(world, django_capture_on_commit_callbacks):
+    client = Client(HTTP_HOST=PANEL_HOST)
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/password-reset/", {"email": "admin@alpha.test"})
+        assert response["Location"] == "/password-reset/sent/"  # the same answer every time
+    assert len(mail.outbox) == 3
+    assert AuditEntry.objects.filter(event="password.reset_throttled").count() == 2

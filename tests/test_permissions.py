@@ -1,5 +1,7 @@
 """The permission mechanism: declarations on every view, and the rules applied to every URL."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from accounts.navigation import SECTIONS
@@ -63,10 +65,15 @@ def _routes():
 
 
 def _passed(response) -> bool:
-    """The permission check let the request through (what the view did next is its business)."""
+    """The permission check let the request through (what the view did next is its business):
+    neither a 403 nor the sign-in redirect that brings the user back to this very URL."""
     if response.status_code == 403:
         return False
-    return not (response.status_code == 302 and response["Location"].startswith("/login/"))
+    if response.status_code != 302:
+        return True
+    location = urlsplit(response["Location"])
+    back_here = parse_qs(location.query).get("next") == [response.wsgi_request.get_full_path()]
+    return not (location.path == "/login/" and back_here)
 
 
 def test_anonymous_is_sent_to_sign_in_everywhere_but_public_pages(world, anonymous_client):

@@ -8,3 +8,10 @@ class EmailBackend(ModelBackend):
         return super().user_can_authenticate(user) and (
             user.account_id is not None or user.is_superuser
         )
+
+    def get_user(self, user_id):
+        """The signed-in user with their account, in the one query every request makes."""
+        from .models import User
+
+        user = User.objects.select_related("account").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

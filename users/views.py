@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 
-from . import services
+from . import services, throttle
 from .forms import InvitationForm, PasswordResetForm, SignInForm
 from .invitations import InvitationInvalid, user_for_token
 from .models import User
@@ -64,11 +65,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("users:password_reset_done")
 
     def form_valid(self, form):
+        """The same answer whatever happens (no hint whether the email exists or was throttled)."""
         email = form.cleaned_data["email"]
+        allowed = throttle.reset_allowed(email, audit.client_ip(self.request))
         for user in User.objects.filter(email__iexact=email, is_active=True):
             audit.record(
-                "password.reset_requested", account=user.account, request=self.request, target=user
+                "password.reset_requested" if allowed else "password.reset_throttled",
+                account=user.account,
+                request=self.request,
+                target=user,
             )
+        if not allowed:
+            return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
 
 
@@ -118,3 +126,9 @@ def invitation(request, token):
         messages.success(request, "Your password is set. Sign in with your email and password.")
         return redirect("users:login")
     return render(request, "users/invitation.html", {"form": form, "invited": user})
+
+
+@public("Django admin's own sign-in page, replaced by the panel's throttled, audited sign-in")
+def admin_sign_in(request):
+    target = _next_url(request) or reverse("admin:index")
+    return redirect(f"{reverse('users:login')}?{urlencode({'next': target})}")

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.lists import list_state
+from accounts.lists import list_state, selected_ids
 from accounts.tenancy import get_for_account_or_404
 
 from . import services
@@ -202,10 +202,10 @@ def groups_delete(request):
 
 
 def _selected(request, model):
-    """This account's rows named by the ``selected`` checkboxes; None when any id is not one."""
-    try:
-        ids = {int(value) for value in request.POST.getlist("selected")}
-    except ValueError:
+    """This account's rows named by the ``selected`` checkboxes; None when any id is not one
+    (users are deleted all or none, so a forged id stops the whole action)."""
+    ids = selected_ids(request)
+    if len(ids) != len(request.POST.getlist("selected")):
         return None
     rows = list(model.objects.for_account(request.account).filter(pk__in=ids))
     return rows if len(rows) == len(ids) else None

@@ -116,6 +116,8 @@ def test_dates_are_days_of_the_viewers_time_zone(world, history, client_admin_a)
         ({"date_from": "2026-03-10", "date_to": "2026-03-01"}, "date_to", "before the start", 1),
         ({"section": "Nope"}, "section", "Select a valid choice.", 4),
         ({"user": "nobody@alpha.test"}, "user", "No such user in your account.", 4),
+        ({"date_to": "9999-12-31"}, "date_to", "before the year 9999", 4),
+        ({"date_from": "0001-01-01"}, "date_from", "from 1970 on", 4),
         ({"user": "abc"}, "user", "Enter a valid email address.", 4),
     ],
 )

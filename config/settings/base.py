@@ -108,7 +108,10 @@ INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=60 * 60 * 72)
 # for the window; an IP that fails this many times over any emails is locked as a whole.
 LOGIN_FAILURES_PER_PAIR = env.int("LOGIN_FAILURES_PER_PAIR", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=50)
 LOGIN_LOCK_MINUTES = env.int("LOGIN_LOCK_MINUTES", default=15)
+PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
+PASSWORD_RESETS_PER_IP = env.int("PASSWORD_RESETS_PER_IP", default=10)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -126,6 +129,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Names of private networks: refused as portal domains, never echoed from a DNS check.
+INTERNAL_DOMAIN_SUFFIXES = env.list(
+    "INTERNAL_DOMAIN_SUFFIXES",
+    default=[
+        "local",
+        "localhost",
+        "internal",
+        "intranet",
+        "lan",
+        "home.arpa",
+        "localdomain",
+        "corp",
+        "svc",
+        "cluster.local",
+    ],
+)
 # Portal domains (Domains tab). Customers point their portal domain at PORTAL_CNAME_TARGET with a
 # CNAME record; a Check resolves it through DNS_RESOLVER_NAMESERVERS (empty: the system's resolvers
 # from /etc/resolv.conf) on DNS_RESOLVER_PORT, giving up after DNS_RESOLVER_LIFETIME seconds.

@@ -11,3 +11,6 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immed
 # Serve static files straight from static/ (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The demo portals live on *.localhost (browsers resolve it to this machine).
+INTERNAL_DOMAIN_SUFFIXES = [s for s in INTERNAL_DOMAIN_SUFFIXES if s != "localhost"]

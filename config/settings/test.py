@@ -35,3 +35,6 @@ DNS_RESOLVER_PORT = 9
 # Tests empty the cache between tests (tests/conftest.py): never a shared Redis from REDIS_URL.
 # Tests that exercise Redis point a cache at it themselves.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The browser tests open portals on *.localhost (Chromium resolves it to this machine).
+INTERNAL_DOMAIN_SUFFIXES = [s for s in INTERNAL_DOMAIN_SUFFIXES if s != "localhost"]

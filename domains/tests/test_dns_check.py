@@ -34,13 +34,33 @@ def test_no_record_at_all(dns_server):
 
 
 def test_an_a_record_instead_of_a_cname(dns_server):
-    dns_server.a(NAME, "192.0.2.10")
+    dns_server.a(NAME, "93.184.215.14")
     result = check_cname(NAME)
     assert not result.verified
     assert result.found == (
-        "An A record (192.0.2.10) was found instead of a CNAME. An A record does not work: "
+        "An A record (93.184.215.14) was found instead of a CNAME. An A record does not work: "
         f"replace it with a CNAME to {TARGET}."
     )
+
+
+def test_private_addresses_and_names_are_never_shown(dns_server):
+    """A tenant's check must not map the platform's own network."""
+    dns_server.a(NAME, "10.1.2.3")
+    assert check_cname(NAME).found.startswith("An A record (a private address) was found")
+    dns_server.cname(NAME, "postgres.default.svc.cluster.local")
+    found = check_cname(NAME).found
+    assert "postgres" not in found
+    assert found.startswith("The CNAME points at a name inside a private network")
+
+
+@pytest.mark.parametrize("name", ["db.internal", "printer.local", "api.svc.cluster.local"])
+def test_private_network_names_are_not_portal_domains(name):
+    from django.core.exceptions import ValidationError
+
+    from domains.hostnames import normalise
+
+    with pytest.raises(ValidationError, match="Enter a public domain"):
+        normalise(name)
 
 
 def test_a_cname_to_somewhere_else(dns_server):

@@ -351,12 +351,12 @@ def test_check_verifies_against_the_dns(world, client_admin_a, dns_server):
 
 def test_check_reports_what_was_found(world, client_admin_a, dns_server):
     domain = world["portal_domain_a"]
-    dns_server.a("portal.alpha.test", "192.0.2.55")
+    dns_server.a("portal.alpha.test", "93.184.215.14")
     response = client_admin_a.post(f"/account/domains/{domain.pk}/check/", follow=True)
     body = response.content.decode()
     assert response.redirect_chain == [(f"/account/domains/{domain.pk}/", 302)]
     assert "portal.alpha.test failed the check." in body
-    assert "An A record (192.0.2.55) was found instead of a CNAME." in body
+    assert "An A record (93.184.215.14) was found instead of a CNAME." in body
     domain.refresh_from_db()
     assert domain.status == DnsStatus.FAILED
 
