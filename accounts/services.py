@@ -261,10 +261,9 @@ def _date_shower(actor, account):
 
 
 def _require_write(actor, module: str) -> None:
-    from users.permissions import Access
+    from users.permissions import require_write
 
-    if not Access(actor).can_write(module):
-        raise PermissionDenied(f"{actor} may not change the {module} module.")
+    require_write(actor, module)
 
 
 def _require_admin_write(actor) -> None:

@@ -7,13 +7,13 @@ deleted from storage. DNS lookups are network calls and run before any transacti
 
 from concurrent.futures import ThreadPoolExecutor
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit
-from users.permissions import Access
+from users.permissions import require_write
 
 from . import dns_check
 from .models import DnsStatus, DomainCheck, PortalDomain
@@ -37,16 +37,10 @@ MAX_PARALLEL_CHECKS = 8
 DUPLICATE = "This domain is already used by a portal on this platform."
 
 
-def _require_write(actor) -> None:
-    """Services check the permission again: a view is not the only way in."""
-    if actor is not None and not Access(actor).can_write("domains"):
-        raise PermissionDenied("You may not change portal domains.")
-
-
 @transaction.atomic
 def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
     """Add a portal domain (Pending DNS until a Check finds its CNAME)."""
-    _require_write(actor)
+    require_write(actor, "domains")
     domain = PortalDomain(account=account, status=DnsStatus.PENDING)
     _apply(domain, data)
     _save(domain)
@@ -65,7 +59,7 @@ def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
 def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> PortalDomain:
     """Change a portal domain. A new host name starts again at Pending DNS and stops being served
     until it is checked: the old name's verification says nothing about the new one."""
-    _require_write(actor)
+    require_write(actor, "domains")
     domain = PortalDomain.objects.select_for_update().get(pk=domain.pk, account=domain.account)
     before = audit.snapshot(domain, AUDITED)
     renamed = data["domain"] != domain.domain
@@ -91,7 +85,7 @@ def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> P
 @transaction.atomic
 def delete_domains(*, actor, account, ids, request=None) -> list[str]:
     """Delete the account's domains among ``ids`` (others' ids are ignored); their names."""
-    _require_write(actor)
+    require_write(actor, "domains")
     deleted = []
     for domain in PortalDomain.objects.for_account(account).filter(pk__in=ids).order_by("domain"):
         audit.record(
@@ -110,14 +104,14 @@ def delete_domains(*, actor, account, ids, request=None) -> list[str]:
 
 def check_domain(*, actor, domain: PortalDomain, request=None) -> DomainCheck | None:
     """Resolve the domain's CNAME now and record the outcome (None: it was deleted meanwhile)."""
-    _require_write(actor)
+    require_write(actor, "domains")
     result = dns_check.check_cname(domain.domain)  # no transaction is open during the lookup
     return record_check(actor=actor, domain=domain, result=result, request=request)
 
 
 def check_domains(*, actor, domains, request=None) -> list[DomainCheck]:
     """Check several domains; the lookups run side by side so N domains take one lifetime."""
-    _require_write(actor)
+    require_write(actor, "domains")
     domains = list(domains)
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(domains) or 1)) as pool:
         results = list(pool.map(dns_check.check_cname, [d.domain for d in domains]))

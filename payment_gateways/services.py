@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit
+from users.permissions import require_write
 
 from .models import Gateway, last4
 from .providers import CheckResult, client_for
@@ -35,22 +36,10 @@ class DuplicateName(Exception):
     """Another gateway of the account took the name between the form's check and the save."""
 
 
-class NotAllowed(Exception):
-    pass
-
-
 def _snapshot(gateway: Gateway) -> dict:
     values = audit.snapshot(gateway, AUDITED_FIELDS)
     values["public_key"] = last4(gateway.public_key)  # the list shows no more than this
     return values
-
-
-def _check_write(actor) -> None:
-    """Services ask again what the view's declaration already checked (DESIGN: permissions)."""
-    from users.permissions import Access
-
-    if actor is not None and not Access(actor).can_write("api"):
-        raise NotAllowed("You may not change payment gateways.")
 
 
 def _apply(gateway: Gateway, data: dict) -> None:
@@ -73,7 +62,7 @@ def _save(gateway: Gateway) -> None:
 @transaction.atomic
 def create_gateway(*, actor, account, gateway_type: str, data: dict, request=None) -> Gateway:
     """Add a gateway from a form's cleaned data; its status starts as Not checked."""
-    _check_write(actor)
+    require_write(actor, "api")
     gateway = Gateway(account=account, type=gateway_type)
     _apply(gateway, data)
     _save(gateway)
@@ -92,7 +81,7 @@ def create_gateway(*, actor, account, gateway_type: str, data: dict, request=Non
 def update_gateway(*, actor, gateway: Gateway, data: dict, request=None) -> Gateway:
     """Change a gateway; blank secrets keep the stored ones. Changed credentials are unchecked
     until the next check (the view runs one straight after)."""
-    _check_write(actor)
+    require_write(actor, "api")
     before = _snapshot(gateway)
     _apply(gateway, data)
     after = _snapshot(gateway)
@@ -119,7 +108,7 @@ def update_gateway(*, actor, gateway: Gateway, data: dict, request=None) -> Gate
 @transaction.atomic
 def delete_gateways(*, actor, account, ids, request=None) -> int:
     """Delete the account's gateways among ``ids`` (others' ids match nothing)."""
-    _check_write(actor)
+    require_write(actor, "api")
     gateways = list(Gateway.objects.for_account(account).filter(pk__in=ids))
     for gateway in gateways:
         audit.record(
@@ -140,7 +129,7 @@ def verify_gateways(*, actor, gateways: list[Gateway], request=None) -> list[Gat
     The calls run in parallel worker threads (network only, no database), each bounded by
     GATEWAY_TIMEOUT_SECONDS, so a page checking several gateways waits about one timeout.
     """
-    _check_write(actor)
+    require_write(actor, "api")
     if not gateways:
         return []
     clients = [client_for(gateway) for gateway in gateways]
