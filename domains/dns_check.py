@@ -23,6 +23,9 @@ class CheckResult:
     name: str  # the domain checked
     verified: bool
     found: str  # what was found, in plain words
+    # False when DNS gave no answer either way (timeout, server failure): a Verified domain then
+    # stays served; only an answer that it no longer points at the target unpublishes it.
+    conclusive: bool = True
 
 
 def target_name() -> str:
@@ -56,8 +59,13 @@ def check_cname(name: str) -> CheckResult:
     qname = dns.name.from_text(name)
     resolver = make_resolver()
 
-    def failed(found: str) -> CheckResult:
-        return CheckResult(name, False, found)
+    def failed(found: str, conclusive: bool = True) -> CheckResult:
+        return CheckResult(name, False, found, conclusive)
+
+    if settings.VERIFY_LOCALHOST_DOMAINS and name.endswith(".localhost"):
+        return CheckResult(
+            name, True, "Names under .localhost always point at this machine (local development)."
+        )
 
     try:
         answer = resolver.resolve(qname, dns.rdatatype.CNAME, search=False, lifetime=lifetime)
@@ -67,14 +75,16 @@ def check_cname(name: str) -> CheckResult:
         return failed(_no_cname(resolver, qname, name, deadline))
     except dns.exception.Timeout:
         return failed(
-            f"The DNS server did not answer within {lifetime:g} seconds. Try again later."
+            f"The DNS server did not answer within {lifetime:g} seconds. Try again later.",
+            conclusive=False,
         )
     except dns.resolver.NoNameservers:
         return failed(
-            "The DNS servers could not answer for this domain (server failure or refused)."
+            "The DNS servers could not answer for this domain (server failure or refused).",
+            conclusive=False,
         )
     except dns.exception.DNSException as exc:
-        return failed(f"The DNS lookup failed: {exc}")
+        return failed(f"The DNS lookup failed: {exc}", conclusive=False)
 
     found = answer.rrset[0].target
     found_text = found.to_text(omit_final_dot=True).lower()

@@ -134,15 +134,25 @@ def record_check(*, actor, domain: PortalDomain, result, request=None) -> Domain
     if domain is None or domain.domain != result.name:
         return None  # deleted or renamed while the lookup ran: the result is about nothing now
     before = audit.snapshot(domain, STATUS_FIELDS)
-    domain.status = DnsStatus.VERIFIED if result.verified else DnsStatus.FAILED
+    outcome = DnsStatus.VERIFIED if result.verified else DnsStatus.FAILED
+    found = result.found
+    if (
+        outcome == DnsStatus.FAILED
+        and not result.conclusive
+        and domain.status == DnsStatus.VERIFIED
+    ):
+        # No answer is not a wrong answer: keep serving the portal until DNS says otherwise.
+        found = f"{found} Still Verified: the last answer pointed at the portal."
+    else:
+        domain.status = outcome
     domain.last_checked_at = timezone.now()
-    domain.last_check_found = result.found[:500]
+    domain.last_check_found = found[:500]
     domain.save(update_fields=["status", "last_checked_at", "last_check_found"])
     check = DomainCheck.objects.create(
         account=domain.account,
         domain=domain,
         name=domain.domain,
-        status=domain.status,
+        status=outcome,
         found=domain.last_check_found,
         checked_at=domain.last_checked_at,
         checked_by=actor if actor is not None and actor.is_authenticated else None,

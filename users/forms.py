@@ -7,7 +7,7 @@ from accounts.mail import send_mail_later
 
 from .models import PermissionGroup, User
 from .permissions import ALLOW, DENY, MODULES
-from .validators import PasswordRulesValidator, parse_ip_whitelist
+from .validators import PasswordRulesValidator, ip_allowed, parse_ip_whitelist
 
 EFFECT_CHOICES = [("", "Select"), (ALLOW, "Allow"), (DENY, "Deny")]
 
@@ -77,9 +77,11 @@ class UserForm(forms.ModelForm):
         ]
         widgets = {"ip_whitelist": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, account, actor, **kwargs):
+    def __init__(self, *args, account, actor, actor_ip=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        # Editing yourself: a whitelist without your own address would lock you out at once.
+        self.own_ip = actor_ip if self.instance.pk == actor.pk else None
         self.creating = self.instance.pk is None
         if not actor.is_administrator:
             # Only Administrators make Administrators (the service refuses it too).
@@ -122,6 +124,11 @@ class UserForm(forms.ModelForm):
     def clean_ip_whitelist(self):
         text = self.cleaned_data["ip_whitelist"]
         parse_ip_whitelist(text)
+        if self.own_ip and not ip_allowed(self.own_ip, text):
+            raise forms.ValidationError(
+                f"Your own address ({self.own_ip}) is not in this list: saving it would sign you "
+                "out and keep you out. Add it first."
+            )
         return text
 
     def _post_clean(self):

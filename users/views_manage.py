@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.audit import client_ip
 from accounts.lists import list_state, selected_ids
 from accounts.tenancy import get_for_account_or_404
 
@@ -106,7 +107,11 @@ def user_edit(request, pk):
     if user.is_administrator and not request.user.is_administrator:
         return forbidden(request, "Only an Administrator may change an Administrator.")
     form = UserForm(
-        request.POST or None, instance=user, account=request.account, actor=request.user
+        request.POST or None,
+        instance=user,
+        account=request.account,
+        actor=request.user,
+        actor_ip=client_ip(request),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

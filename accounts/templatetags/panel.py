@@ -104,7 +104,15 @@ def sort_state(context, prefix, key, default=""):
 _TONES = {
     "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success"},
     "bad": {"failed", "expired", "cancelled", "denied", "stopped", "suspended", "off", "error"},
-    "warn": {"pending", "not checked", "pending dns", "pending approval", "read only", "locked"},
+    "warn": {
+        "pending",
+        "not checked",
+        "pending dns",
+        "pending approval",
+        "read only",
+        "locked",
+        "invited",
+    },
 }
 
 
@@ -112,6 +120,12 @@ _TONES = {
 def badge_tone(status) -> str:
     status = str(status).strip().lower()
     return next((tone for tone, names in _TONES.items() if status in names), "neutral")
+
+
+@register.filter
+def fields_in_error(form) -> list[str]:
+    """Labels of the form's fields that have errors, in form order."""
+    return [str(form[name].label) for name in form.fields if name in form.errors]
 
 
 @register.filter

@@ -149,6 +149,9 @@ INTERNAL_DOMAIN_SUFFIXES = env.list(
 # CNAME record; a Check resolves it through DNS_RESOLVER_NAMESERVERS (empty: the system's resolvers
 # from /etc/resolv.conf) on DNS_RESOLVER_PORT, giving up after DNS_RESOLVER_LIFETIME seconds.
 # PLATFORM_DOMAINS (and everything under them) can never be claimed as a tenant's portal.
+# Development only: a Check of a name under .localhost (which browsers send to this machine)
+# succeeds without DNS, so the demo portals stay Verified.
+VERIFY_LOCALHOST_DOMAINS = False
 PORTAL_CNAME_TARGET = env("PORTAL_CNAME_TARGET", default="portals.voip-console.example")
 PLATFORM_DOMAINS = env.list("PLATFORM_DOMAINS", default=[])
 DNS_RESOLVER_NAMESERVERS = env.list("DNS_RESOLVER_NAMESERVERS", default=[])

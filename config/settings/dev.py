@@ -14,3 +14,4 @@ WHITENOISE_AUTOREFRESH = True
 
 # The demo portals live on *.localhost (browsers resolve it to this machine).
 INTERNAL_DOMAIN_SUFFIXES = [s for s in INTERNAL_DOMAIN_SUFFIXES if s != "localhost"]
+VERIFY_LOCALHOST_DOMAINS = True

@@ -71,3 +71,28 @@ def test_demo_portals_are_verified_and_served(db):
     assert "Acme Voice Portal" in body and "Globex" not in body
     logo = Client(HTTP_HOST="portal.globex.localhost").get("/logo/")
     assert logo["Content-Type"] == "image/svg+xml"
+
+
+def test_no_answer_from_dns_keeps_a_verified_portal_served(
+    world, dns_server, settings, django_capture_on_commit_callbacks
+):
+    settings.DNS_RESOLVER_LIFETIME = 0.5
+    dns_server.silent("portal.alpha.test")
+    dns_server.servfail("portal.bravo.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("check_domains", stdout=io.StringIO())
+    for name in ("portal.alpha.test", "portal.bravo.test"):
+        domain = PortalDomain.objects.get(domain=name)
+        assert domain.status == DnsStatus.VERIFIED
+        assert "Still Verified" in domain.last_check_found
+        assert domain.checks.latest("checked_at").status == DnsStatus.FAILED  # the history is true
+        assert Client(HTTP_HOST=name).get("/login/").status_code == 200
+
+
+def test_localhost_names_verify_without_dns_only_where_enabled(world, dns_server, settings):
+    from domains.dns_check import check_cname
+
+    dns_server.empty("portal.demo.localhost")
+    assert not check_cname("portal.demo.localhost").verified
+    settings.VERIFY_LOCALHOST_DOMAINS = True  # config/settings/dev.py, for the demo
+    assert check_cname("portal.demo.localhost").verified

@@ -13,8 +13,15 @@
     dialog.innerHTML = await response.text();
     revealScriptedControls(dialog);
     if (!dialog.open) dialog.showModal();
-    const first = dialog.querySelector("[aria-invalid='true'], input:not([type='hidden']), select, textarea, button:not([data-close-dialog]), a[href]");
-    if (first) first.focus();
+    // After a refused save, the first field in error (scrolled into view), else the first field.
+    const first = dialog.querySelector("[aria-invalid='true']") ||
+      dialog.querySelector("[role='alert']") ||
+      dialog.querySelector("input:not([type='hidden']), select, textarea, button:not([data-close-dialog]), a[href]");
+    if (first) {
+      if (first.matches("[role='alert']")) first.setAttribute("tabindex", "-1");
+      first.focus();
+      first.scrollIntoView({ block: "center" });
+    }
   }
 
   async function openDialog(link) {

@@ -60,7 +60,7 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     expect(page.locator(".dns-record").first).to_contain_text(TARGET)
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_text(f"{DOMAIN} is Verified.")).to_be_visible()
-    expect(page.locator(".facts .badge").first).to_have_text("Verified")
+    expect(page.locator(".fact-grid .badge").first).to_have_text("Verified")
     screenshot(page, "domains-detail-verified")
     assert PortalDomain.objects.get(domain=DOMAIN).status == DnsStatus.VERIFIED
 

@@ -502,3 +502,19 @@ def test_an_invitation_stops_working_when_the_email_is_corrected(world, client_a
     client_admin_a.post(f"/account/users/{nina.pk}/", _edit_data(nina, email="nina.n@alpha.test"))
     response = Client(HTTP_HOST=PANEL_HOST).get(mistyped_link)
     assert response.status_code == 404
+
+
+def test_you_cannot_whitelist_yourself_out(world):
+    me = world["admin_a"]
+    client = signed_in_client(me)
+    response = client.post(
+        f"/account/users/{me.pk}/", _edit_data(me, ip_whitelist="10.9.9.9"), REMOTE_ADDR="127.0.0.1"
+    )
+    assert response.status_code == 400
+    assert "Your own address (127.0.0.1) is not in this list" in response.content.decode()
+    response = client.post(
+        f"/account/users/{me.pk}/",
+        _edit_data(me, ip_whitelist="10.9.9.9\n127.0.0.0/8"),
+        REMOTE_ADDR="127.0.0.1",
+    )
+    assert response.status_code == 302
