@@ -125,10 +125,35 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict:
     return values
 
 
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def diff(before: dict, after: dict) -> dict:
-    """``{field: [before, after]}`` for the fields whose value changed."""
+    """``{field: [before, after]}`` for the fields whose value changed (empty to empty, e.g. a
+    field left blank on creation, is no change)."""
     keys = list(dict.fromkeys([*before, *after]))
-    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in keys
+        if before.get(k) != after.get(k) and not (_empty(before.get(k)) and _empty(after.get(k)))
+    }
+
+
+def field_label(key: str) -> str:
+    """``footer_text`` → ``Footer text``; labels already readable stay as they are."""
+    return key.replace("_", " ")[:1].upper() + key.replace("_", " ")[1:]
+
+
+def value_text(value) -> str:
+    """A before/after value as the log shows it: empty as —, lists joined, booleans as Yes/No."""
+    if _empty(value):
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def record(

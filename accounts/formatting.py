@@ -35,7 +35,14 @@ DEFAULT_DATE_FORMAT = "Y-m-d"
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+    """Region/City zones and UTC; not the database's aliases (Factory, localtime, GB-Eire …)."""
+    names = [
+        name
+        for name in available_timezones()
+        if name == "UTC"
+        or ("/" in name and not name.startswith(("Etc/", "posix/", "right/", "SystemV/")))
+    ]
+    return [(name, name.replace("_", " ")) for name in sorted(names)]
 
 
 def date_format_choices(today: date) -> list[tuple[str, str]]:

@@ -76,3 +76,20 @@ def test_client_ip_trusts_forwarded_for_only_behind_configured_proxies(settings)
 def test_every_event_has_a_section_and_text():
     assert all(event.section and event.text for event in audit.EVENTS.values())
     assert "Login" in audit.sections()
+
+
+def test_creation_does_not_list_fields_left_empty():
+    assert audit.diff({}, {"name": "Finance", "Users": "", "Log": None, "tags": []}) == {
+        "name": [None, "Finance"]
+    }
+
+
+def test_values_read_as_words():
+    assert audit.field_label("footer_text") == "Footer text"
+    assert [audit.value_text(v) for v in (None, "", True, ["USD", "EUR"], 5)] == [
+        "—",
+        "—",
+        "Yes",
+        "USD, EUR",
+        "5",
+    ]

@@ -9,7 +9,7 @@ from .models import PermissionGroup, User
 from .permissions import ALLOW, DENY, MODULES
 from .validators import PasswordRulesValidator, ip_allowed, parse_ip_whitelist
 
-EFFECT_CHOICES = [("", "Select"), (ALLOW, "Allow"), (DENY, "Deny")]
+EFFECT_CHOICES = [("", "Not set"), (ALLOW, "Allow"), (DENY, "Deny")]
 
 
 class SignInForm(forms.Form):
@@ -59,7 +59,8 @@ class UserForm(forms.ModelForm):
         queryset=PermissionGroup.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Users get modules through their groups; Administrators need none.",
+        help_text="Users get modules through their groups (Ctrl- or ⌘-click to choose several); "
+        "Administrators need none.",
     )
     time_zone = forms.ChoiceField(required=False, help_text="Empty: the account's time zone.")
 

@@ -123,6 +123,20 @@ def badge_tone(status) -> str:
 
 
 @register.filter
+def audit_field(key) -> str:
+    from accounts.audit import field_label
+
+    return field_label(str(key))
+
+
+@register.filter
+def audit_value(value) -> str:
+    from accounts.audit import value_text
+
+    return value_text(value)
+
+
+@register.filter
 def fields_in_error(form) -> list[str]:
     """Labels of the form's fields that have errors, in form order."""
     return [str(form[name].label) for name in form.fields if name in form.errors]

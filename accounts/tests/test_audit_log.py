@@ -163,7 +163,7 @@ def test_csv_export_streams_the_filtered_rows(world, history, client_admin_a):
     assert rows[1][0] == "10/03/2026 12:00"  # the account's date format
     assert rows[1][1] == "2026-03-10T12:00:00+00:00"
     assert rows[1][2] == "user@alpha.test"
-    assert rows[2][8] == "email: x@a.test"
+    assert rows[2][8] == "Email: x@a.test"
 
 
 def test_csv_lists_changes_and_defuses_formulas(world, history, client_admin_a):
@@ -177,8 +177,8 @@ def test_csv_lists_changes_and_defuses_formulas(world, history, client_admin_a):
     )
     rows = _csv(client_admin_a.get(EXPORT, {"section": "Config"}))
     assert rows[1][6] == "'=HYPERLINK(evil)"
-    assert rows[1][7] == "name: Old → =1+1"
-    assert rows[2][7] == "city: London → Leeds"
+    assert rows[1][7] == "Name: Old → =1+1"
+    assert rows[2][7] == "City: London → Leeds"
 
 
 def test_csv_of_another_account_shows_nothing_of_it(history, client_admin_b):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from users.permissions import requires
 
+from ..audit import field_label, value_text
 from ..formatting import format_datetime
 from ..forms import AuditFilterForm
 from ..models import AuditEntry
@@ -77,8 +78,11 @@ class _Echo:
 
 
 def _csv_row(entry: AuditEntry, date_format: str, tz_name: str) -> list[str]:
-    changes = "; ".join(f"{key}: {old} → {new}" for key, (old, new) in entry.changes.items())
-    details = "; ".join(f"{key}: {value}" for key, value in entry.data.items())
+    changes = "; ".join(
+        f"{field_label(key)}: {value_text(old)} → {value_text(new)}"
+        for key, (old, new) in entry.changes.items()
+    )
+    details = "; ".join(f"{field_label(k)}: {value_text(v)}" for k, v in entry.data.items())
     return [
         _cell(value)
         for value in (
