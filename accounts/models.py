@@ -138,7 +138,7 @@ class AuditEntry(models.Model):
         ordering = ["-created", "-id"]
         verbose_name_plural = "audit entries"
         indexes = [
-            models.Index(fields=["account", "-created"], name="audit_account_created"),
+            models.Index(fields=["account", "-created", "-id"], name="audit_account_created"),
             models.Index(fields=["account", "event", "-created"], name="audit_account_event"),
             models.Index(fields=["account", "actor_label", "-created"], name="audit_account_actor"),
         ]

@@ -99,8 +99,9 @@ class User(AbstractBaseUser):
         ordering = ["name", "email"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
         indexes = [
-            models.Index(fields=["account", "name"], name="user_account_name"),
-            models.Index(fields=["account", "last_login"], name="user_account_last_login"),
+            # With the id: the list's tie-break, so the database never sorts a page itself.
+            models.Index(fields=["account", "name", "id"], name="user_account_name"),
+            models.Index(fields=["account", "last_login", "id"], name="user_account_last_login"),
         ]
 
     def __str__(self) -> str:
