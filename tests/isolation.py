@@ -30,7 +30,10 @@ from .urlwalk import Route, walk
 PORTAL_URLCONF = "portal.urls"
 
 EXEMPT_NAMESPACES = {
-    "admin": "Django's admin site: platform superusers only (tests/test_querycount.py, tests/test_login.py)",
+    "admin": (
+        "Django's admin site: platform superusers only "
+        "(tests/test_querycount.py, tests/test_login.py)"
+    ),
 }
 
 
