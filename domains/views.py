@@ -8,10 +8,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
 from accounts.lists import selected_ids
+from accounts.requests import safe_next_url
 from accounts.tenancy import get_for_account_or_404
 from users.permissions import requires
 
@@ -134,7 +134,7 @@ def domain_detail(request, pk):
 def domain_check(request, pk):
     """POST: resolve the CNAME now and say what was found. GET: back to the domain's page."""
     domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
-    back = _next_url(request) or reverse("domains:detail", kwargs={"pk": domain.pk})
+    back = safe_next_url(request) or reverse("domains:detail", kwargs={"pk": domain.pk})
     if request.method != "POST":
         return redirect(back)
     check = services.check_domain(actor=request.user, domain=domain, request=request)
@@ -160,7 +160,7 @@ def domain_refresh(request):
         elif selected:
             domains = PortalDomain.objects.for_account(request.account).filter(pk__in=selected)
             _report(request, services.check_domains(actor=request.user, domains=domains))
-    return redirect(_next_url(request) or reverse("domains:list"))
+    return redirect(safe_next_url(request) or reverse("domains:list"))
 
 
 @requires("domains")
@@ -190,14 +190,6 @@ def _ordering(sort: str) -> tuple[str, ...]:
     if sort.startswith("-") and sort.lstrip("-") in SORTS:
         return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
     return fields
-
-
-def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if safe else ""
 
 
 def _report(request, checks) -> None:

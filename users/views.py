@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import audit
+from accounts.requests import safe_next_url
 
 from . import services, throttle
 from .forms import InvitationForm, PasswordResetForm, SignInForm
@@ -34,8 +35,8 @@ def sign_in(request):
         except services.SignInRefused as refused:
             form.add_error(None, refused.message)
         else:
-            return redirect(_next_url(request) or _landing(user))
-    return render(request, "users/sign_in.html", {"form": form, "next": _next_url(request)})
+            return redirect(safe_next_url(request) or _landing(user))
+    return render(request, "users/sign_in.html", {"form": form, "next": safe_next_url(request)})
 
 
 @signed_in
@@ -47,14 +48,6 @@ def sign_out(request):
 
 def _landing(user) -> str:
     return reverse("accounts:home") if user.account_id else reverse("admin:index")
-
-
-def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if safe else ""
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -130,5 +123,5 @@ def invitation(request, token):
 
 @public("Django admin's own sign-in page, replaced by the panel's throttled, audited sign-in")
 def admin_sign_in(request):
-    target = _next_url(request) or reverse("admin:index")
+    target = safe_next_url(request) or reverse("admin:index")
     return redirect(f"{reverse('users:login')}?{urlencode({'next': target})}")

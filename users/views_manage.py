@@ -150,17 +150,7 @@ def user_edit(request, pk):
 @requires("users", write=True)
 @require_POST
 def users_delete(request):
-    users = _selected(request, User)
-    if users is None:
-        messages.error(request, "Some of the selected users do not exist. Nothing was deleted.")
-    elif users:
-        try:
-            count = services.delete_users(users, actor=request.user, request=request)
-        except services.UserRuleError as refused:
-            messages.error(request, f"Nothing was deleted. {refused.message}")
-        else:
-            messages.success(request, f"{count} user(s) deleted.")
-    return redirect("users:list")
+    return _delete_selected(request, User, services.delete_users, "user")
 
 
 def _group_form_page(request, form):
@@ -197,12 +187,21 @@ def group_edit(request, pk):
 @requires("users", write=True)
 @require_POST
 def groups_delete(request):
-    groups = _selected(request, PermissionGroup)
-    if groups is None:
-        messages.error(request, "Some of the selected groups do not exist. Nothing was deleted.")
-    elif groups:
-        count = services.delete_groups(groups, actor=request.user, request=request)
-        messages.success(request, f"{count} group(s) deleted.")
+    return _delete_selected(request, PermissionGroup, services.delete_groups, "group")
+
+
+def _delete_selected(request, model, delete, noun):
+    """The toolbar's delete: all the ticked rows of this account, or none (with the reason)."""
+    rows = _selected(request, model)
+    if rows is None:
+        messages.error(request, f"Some of the selected {noun}s do not exist. Nothing was deleted.")
+    elif rows:
+        try:
+            count = delete(rows, actor=request.user, request=request)
+        except services.UserRuleError as refused:
+            messages.error(request, f"Nothing was deleted. {refused.message}")
+        else:
+            messages.success(request, f"{count} {noun}(s) deleted.")
     return redirect("users:list")
 
 
