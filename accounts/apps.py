@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the encryption-key system check)
+        # The encryption-key system check; the receiver that binds each new session to its host.
+        from . import checks, sessions  # noqa: F401

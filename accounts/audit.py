@@ -1,85 +1,27 @@
-"""The audit log: every event registered here with its section and display text, and the one
-function (:func:`record`) every write calls.
+"""The audit log: the events every app declares, and the one function (:func:`record`) every
+write calls.
 
 Secrets never enter it: values of encrypted fields are masked by :func:`snapshot`, and any key of
 ``changes`` or ``data`` that names a secret is masked by :func:`record` as a second line of defence.
 """
 
 import re
-from dataclasses import dataclass
 
 from django.db import models
 
 from .models import AuditEntry
+from .registry import LazyRegistry, audit_events
 
 MASK = "********"
 _SECRET_KEY = re.compile(r"password|secret|token|otp|passphrase|private|api_key|signature", re.I)
 
 
-@dataclass(frozen=True)
-class AuditEvent:
-    key: str
-    section: str
-    text: str
-
-
-EVENTS: dict[str, AuditEvent] = {}
-
-
-def register(key: str, section: str, text: str) -> AuditEvent:
-    if key in EVENTS:
-        raise ValueError(f"audit event {key!r} registered twice")
-    EVENTS[key] = event = AuditEvent(key, section, text)
-    return event
+# Every event any app declares (``<app>/panel.py``), with its section and display text.
+EVENTS = LazyRegistry(audit_events)
 
 
 def sections() -> list[str]:
     return sorted({event.section for event in EVENTS.values()})
-
-
-# Every event, one block per section; each section adds its events to its own block.
-
-# Sign-in
-register("login.succeeded", "Login", "Signed in")
-register("login.failed", "Login", "Failed sign-in")
-register("login.locked", "Login", "Sign-in refused: too many failures")
-register("login.ip_refused", "Login", "Sign-in refused: address not in the IP whitelist")
-register("logout", "Login", "Signed out")
-register("password.reset_requested", "Login", "Password reset requested")
-register("password.reset_completed", "Login", "Password reset completed")
-register("password.reset_throttled", "Login", "Password reset refused: too many requests")
-
-# Platform
-register("encryption.rotated", "Platform", "Encrypted fields re-encrypted under the newest key")
-
-# Config (account profile, security add-ons) and the Audit Log page
-register("account.created", "Config", "Account created")
-register("account.profile_updated", "Config", "Account profile changed")
-register("user.security_updated", "Config", "Security & Add-ons changed")
-register("device.added", "Config", "Signed in from a new browser")
-register("device.revoked", "Config", "Known device revoked; its sessions ended")
-
-# Users and groups
-register("user.created", "Users", "User created")
-register("user.updated", "Users", "User changed")
-register("user.deleted", "Users", "User deleted")
-register("user.invited", "Users", "Invitation sent")
-register("user.invitation_accepted", "Users", "Invitation accepted, password set")
-register("group.created", "Users", "Group created")
-register("group.updated", "Users", "Group changed")
-register("group.deleted", "Users", "Group deleted")
-
-# API: payment gateways
-register("gateway.created", "API", "Payment gateway added")
-register("gateway.updated", "API", "Payment gateway changed")
-register("gateway.deleted", "API", "Payment gateway deleted")
-register("gateway.checked", "API", "Payment gateway credentials checked")
-
-# Domains: portal domains
-register("domain.created", "Domains", "Portal domain added")
-register("domain.updated", "Domains", "Portal domain changed")
-register("domain.deleted", "Domains", "Portal domain deleted")
-register("domain.checked", "Domains", "Portal domain DNS checked")
 
 
 def client_ip(request) -> str | None:

@@ -1,4 +1,4 @@
-from .navigation import MY_ACCOUNT_TABS, PROFILE_LINKS, SETUP_LINKS
+from .navigation import my_account_tabs, profile_links, setup_links
 
 DIALOG_HEADER = "X-Dialog"
 
@@ -18,14 +18,13 @@ def shell(request):
     access = getattr(request, "access", None)
     if getattr(request, "site", None) != "panel" or access is None or not access.is_staff_user:
         return context
-    active = next(
-        (s.key for s in [*MY_ACCOUNT_TABS, *SETUP_LINKS] if s.is_active(request.path)), ""
-    )
+    tabs, links = my_account_tabs(), setup_links()
+    active = next((s.key for s in [*tabs, *links] if s.is_active(request.path)), "")
     context.update(
-        account_tabs=[tab for tab in MY_ACCOUNT_TABS if tab.visible_to(access)],
-        setup_links=[link for link in SETUP_LINKS if link.visible_to(access)],
-        profile_links=PROFILE_LINKS,
+        account_tabs=[tab for tab in tabs if tab.visible_to(access)],
+        setup_links=[link for link in links if link.visible_to(access)],
+        profile_links=profile_links(),
         active_section=active,
-        in_my_account=any(tab.key == active for tab in MY_ACCOUNT_TABS),
+        in_my_account=any(tab.key == active for tab in tabs),
     )
     return context

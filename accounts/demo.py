@@ -4,9 +4,8 @@ hundred audit entries spread over the last 60 days so the Audit Log pages. Idemp
 import random
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
-
-from users.models import User
 
 from .models import Account, AuditEntry, KnownDevice
 from .security import hash_browser_id
@@ -69,7 +68,7 @@ PROFILE_CHANGES = [
 def populate(accounts: dict[str, Account], stdout) -> None:
     for name, account in accounts.items():
         Account.objects.filter(pk=account.pk).update(**PROFILES[name])
-        users = list(User.objects.for_account(account).order_by("pk"))
+        users = list(get_user_model().objects.for_account(account).order_by("pk"))
         _devices(account, users)
         added = _audit_history(account, users)
         stdout.write(f"  {name}: profile complete, {added} demo audit entries added")

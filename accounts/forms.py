@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
@@ -164,7 +165,7 @@ class AuditFilterForm(forms.Form):
         ]
 
     def clean_user(self):
-        from users.models import User
+        User = get_user_model()
 
         email = self.cleaned_data["user"].strip().lower()
         if not email:
@@ -179,7 +180,7 @@ class AuditFilterForm(forms.Form):
 
     def suggested_users(self):
         """Emails offered while typing (bounded: the page must not grow with the staff)."""
-        from users.models import User
+        User = get_user_model()
 
         users = User.objects.for_account(self.account).order_by("email")
         return users.values_list("email", flat=True)[:200]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
+from .registry import first_answer
 from .tasks import send_email
 
 
@@ -19,17 +20,16 @@ def send_mail_later(account, subject: str, body: str, to: list[str]) -> None:
 
 
 def connection_for(account):
-    """The mail connection used for ``account``'s mail.
-
-    The SMTP-settings issue returns the account's own SMTP connection here when it has one;
-    until then every account uses the platform's mail settings (EMAIL_URL).
-    """
-    return get_connection()
+    """The mail connection used for ``account``'s mail: the first ``mail_connection`` hook that
+    answers (the SMTP settings register one: the account's own server), else the platform's mail
+    settings (EMAIL_URL)."""
+    return first_answer("mail_connection", account) or get_connection()
 
 
 def from_address_for(account) -> str:
-    """Sender address for ``account``'s mail; the SMTP-settings issue supplies the account's own."""
-    return settings.DEFAULT_FROM_EMAIL
+    """Sender address for ``account``'s mail: a ``mail_from_address`` hook's answer (the
+    account's own SMTP settings), else DEFAULT_FROM_EMAIL."""
+    return first_answer("mail_from_address", account) or settings.DEFAULT_FROM_EMAIL
 
 
 def deliver(account, subject: str, body: str, to: list[str]) -> None:

@@ -2,8 +2,9 @@
 
 - A host in PANEL_HOSTS serves the panel: ``request.account`` is the signed-in staff user's
   account, ``request.access`` their effective permissions (computed lazily, once).
-- Any other host is handed to :func:`domains.routing.resolve_portal_host`; a host that resolves to
-  nothing gets a plain 404 that names no tenant. This is the host check (ALLOWED_HOSTS is "*").
+- Any other host is handed to the ``portal_host_resolver`` hook (the domains app registers it);
+  a host that resolves to nothing gets a plain 404 that names no tenant. This is the host check
+  (ALLOWED_HOSTS is "*").
 - A session is bound to the host it began on: on another host the user is anonymous; so is a
   user with an IP whitelist on a request from an address outside it.
 """
@@ -17,12 +18,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from accounts.audit import client_ip
-from accounts.context_processors import is_dialog
-from domains.routing import resolve_portal_host
-from users.permissions import Access
-from users.sessions import session_host_matches
-from users.validators import ip_allowed
+from .audit import client_ip
+from .context_processors import is_dialog
+from .ipnets import ip_allowed
+from .permissions import Access
+from .registry import first_answer
+from .sessions import session_host_matches
 
 
 def host_name(request) -> str:
@@ -47,7 +48,7 @@ class TenantMiddleware:
         if host in self.panel_hosts:
             request.site = "panel"
         else:
-            request.portal = resolve_portal_host(host)
+            request.portal = first_answer("portal_host_resolver", host)
             if request.portal is None:
                 return render(request, "errors/404.html", status=404)
             request.site = "portal"

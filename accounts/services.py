@@ -13,6 +13,8 @@ from . import audit
 from .formatting import format_date, format_datetime
 from .mail import send_mail_later
 from .models import Account, DeviceSession, KnownDevice, SecurityAddons
+from .permissions import Access, require_write
+from .registry import hooks
 
 # What the Config tab's edit dialog changes (the audit entry shows each before → after).
 PROFILE_FIELDS = [
@@ -52,13 +54,9 @@ def create_account(*, name: str, email: str, actor=None, **fields) -> Account:
 
 
 def account_has_payments(account: Account) -> bool:
-    """Whether ``account`` has made any payment (then its currency is fixed).
-
-    Seam for the payments issue (SPEC §8), which answers this from its Payment model, e.g.
-    ``Payment.objects.for_account(account).exists()``. Payments do not exist yet, so no account
-    has one.
-    """
-    return False
+    """Whether ``account`` has made any payment (then its currency is fixed): true when any app's
+    ``account_has_payments`` hook says so (the payments code registers one)."""
+    return any(has_payments(account) for has_payments in hooks("account_has_payments"))
 
 
 def next_billing_method_change(account: Account):
@@ -77,7 +75,7 @@ def update_account_profile(*, actor, account: Account, values: dict, request=Non
     keyed by field for what the rules refuse: another account's company name, a currency change
     once the account has payments, a billing-method change within 30 days of the last.
     """
-    _require_write(actor, "config")
+    require_write(actor, "config")
     account = Account.objects.select_for_update().get(pk=account.pk)
     before = audit.snapshot(account, PROFILE_FIELDS)
     when = _date_shower(actor, account)
@@ -260,14 +258,6 @@ def _date_shower(actor, account):
     return lambda moment: format_date(moment, account.date_format, tz)
 
 
-def _require_write(actor, module: str) -> None:
-    from users.permissions import require_write
-
-    require_write(actor, module)
-
-
 def _require_admin_write(actor) -> None:
-    from users.permissions import Access
-
     if not Access(actor).can_admin(write=True):
         raise PermissionDenied("Only an Administrator may do this.")

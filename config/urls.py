@@ -1,18 +1,17 @@
-"""Panel URLs. Portal hosts get their own URLconf from the tenant middleware."""
+"""Panel URLs: each app's declared mounts (``<app>/panel.py``). Portal hosts get their own
+URLconf from the tenant middleware."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.registry import url_mounts
 from users import views as users_views
 
 urlpatterns = [
     # Platform superusers sign in like everyone else: throttled, audited, IP-whitelisted.
     path("admin/login/", users_views.admin_sign_in, name="admin_sign_in"),
     path("admin/", admin.site.urls),
-    path("", include("users.urls")),
-    path("", include("accounts.urls")),
-    path("account/api/", include("payment_gateways.urls")),
-    path("", include("domains.urls")),
+    *(path(mount.path, include(mount.urls)) for mount in url_mounts()),
 ]
 
 handler403 = "accounts.views.errors.forbidden"

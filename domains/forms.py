@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.formatting import currency_choices
-from portal.services import customer_choices
+from accounts.registry import first_answer
 
 from . import hostnames, logos
 from .models import ACCESS_AREAS, COLOR_VALIDATOR, DEFAULT_ACCESS_AREAS, DEFAULT_COLOR, PortalDomain
@@ -110,7 +110,7 @@ class PortalDomainForm(forms.Form):
         self.fields["currencies"].choices = currency_choices()
         self.fields["template_customer_id"].choices = [
             ("", "None"),
-            *customer_choices(account),
+            *first_answer("template_customer_choices", account, default=[]),
         ]
         if instance is None or not instance.logo:
             del self.fields["remove_logo"]

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit
-from users.permissions import require_write
+from accounts.permissions import require_write
 
 from . import dns_check
 from .models import DnsStatus, DomainCheck, PortalDomain

@@ -4,13 +4,14 @@ from . import views
 
 app_name = "domains"
 
+# Mounted at the Domains tab's path (domains/panel.py).
 urlpatterns = [
-    path("account/domains/", views.domain_list, name="list"),
-    path("account/domains/add/", views.domain_add, name="add"),
-    path("account/domains/refresh/", views.domain_refresh, name="refresh"),
-    path("account/domains/delete/", views.domain_delete, name="delete"),
-    path("account/domains/<int:pk>/", views.domain_detail, name="detail"),
-    path("account/domains/<int:pk>/edit/", views.domain_edit, name="edit"),
-    path("account/domains/<int:pk>/check/", views.domain_check, name="check"),
-    path("account/domains/<int:pk>/logo/", views.domain_logo, name="logo"),
+    path("", views.domain_list, name="list"),
+    path("add/", views.domain_add, name="add"),
+    path("refresh/", views.domain_refresh, name="refresh"),
+    path("delete/", views.domain_delete, name="delete"),
+    path("<int:pk>/", views.domain_detail, name="detail"),
+    path("<int:pk>/edit/", views.domain_edit, name="edit"),
+    path("<int:pk>/check/", views.domain_check, name="check"),
+    path("<int:pk>/logo/", views.domain_logo, name="logo"),
 ]

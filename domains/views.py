@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.lists import selected_ids
+from accounts.permissions import requires
 from accounts.requests import safe_next_url
 from accounts.tenancy import get_for_account_or_404
-from users.permissions import requires
 
 from . import dns_check, services
 from .forms import PortalDomainForm

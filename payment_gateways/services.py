@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit
-from users.permissions import require_write
+from accounts.permissions import require_write
 
 from .models import Gateway, last4
 from .providers import CheckResult, client_for

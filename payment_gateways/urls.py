@@ -4,7 +4,7 @@ from . import views
 
 app_name = "payment_gateways"
 
-# Mounted at account/api/ (the API tab's section path).
+# Mounted at the API tab's path (payment_gateways/panel.py).
 urlpatterns = [
     path("", views.gateway_list, name="list"),
     path("add/<slug:gateway_type>/", views.gateway_add, name="add"),

@@ -8,8 +8,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
 from accounts.lists import selected_ids
+from accounts.permissions import requires
 from accounts.tenancy import get_for_account_or_404
-from users.permissions import requires
 
 from . import services
 from .forms import FORMS

@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
+from accounts.permissions import public
 from domains.logos import logo_response
-from users.permissions import public
 
 from . import services, theme
 from .forms import ContactSignInForm

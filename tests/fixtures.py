@@ -10,11 +10,11 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from accounts.registry import app_modules
 from accounts.services import create_account
-from config.hooks import app_hooks
+from accounts.sessions import SESSION_HOST_KEY
 from users.models import User
 from users.services import create_user
-from users.sessions import SESSION_HOST_KEY
 
 PANEL_HOST = "testserver"
 PASSWORD = "Correct-Horse-42!"
@@ -111,7 +111,7 @@ def world(account_a, account_b, admin_a, user_a, admin_b, user_b):
         "admin_b": admin_b,
         "user_b": user_b,
     }
-    for hook in app_hooks("tests.world"):
+    for hook in app_modules("tests.world"):
         hook.populate(world)
     return world
 

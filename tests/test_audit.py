@@ -3,8 +3,9 @@
 import pytest
 from django.test import RequestFactory
 
-from accounts import audit
+from accounts import audit, registry
 from accounts.models import AuditEntry
+from accounts.registry import AuditEvent
 from tests.support.models import SecretNote
 
 
@@ -13,9 +14,10 @@ def test_unregistered_event_is_refused(account_a):
         audit.record("made.up", account=account_a)
 
 
-def test_an_event_cannot_be_registered_twice():
+def test_an_event_cannot_be_declared_twice():
+    twice = [AuditEvent("login.succeeded", "Login", "Signed in")] * 2
     with pytest.raises(ValueError, match="twice"):
-        audit.register("login.succeeded", "Login", "again")
+        registry._unique("audit event", iter(twice), lambda event: event.key)
 
 
 def test_entry_carries_actor_ip_target_and_changes(account_a, admin_a):

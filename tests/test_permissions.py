@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from accounts.navigation import SECTIONS
+from accounts.permissions import ALLOW, DENY, MODULES, Access, requires
 from users.models import User
-from users.permissions import ALLOW, DENY, MODULES, Access, requires
 from users.services import save_group, update_user
 
 from .conftest import signed_in_client
@@ -15,7 +15,9 @@ from .isolation import all_routes, panel_routes, url_for
 
 def test_every_panel_view_declares_its_permission():
     undeclared = [r.name for r in all_routes() if not hasattr(r.callback, "requirement")]
-    assert not undeclared, f"views that declare no permission (use users.permissions): {undeclared}"
+    assert not undeclared, (
+        f"views that declare no permission (use accounts.permissions): {undeclared}"
+    )
 
 
 def test_the_declaration_test_catches_an_undeclared_view():
@@ -48,7 +50,7 @@ def _user(role=User.Role.USER, read_only=False, account_id=1):
     ],
 )
 def test_access_rules(monkeypatch, role, read_only, grants, module, view, write):
-    monkeypatch.setattr("users.permissions.group_grants", lambda user: grants)
+    monkeypatch.setattr("accounts.permissions.group_grants", lambda user: grants)
     access = Access(_user(role, read_only))
     assert access.can_view(module) is view
     assert access.can_write(module) is write
@@ -142,7 +144,7 @@ def test_menu_shows_only_what_the_user_may_open(monkeypatch, client_user_a, clie
     body = client_admin_a.get(SECTIONS["config"].url).content.decode()
     for key in ("config", "users", "api", "settings", "audit_log", "servers", "customers"):
         assert f'href="{SECTIONS[key].url}"' in body
-    monkeypatch.setattr("users.permissions.group_grants", lambda user: {"audit_log": ALLOW})
+    monkeypatch.setattr("accounts.permissions.group_grants", lambda user: {"audit_log": ALLOW})
     body = client_user_a.get(SECTIONS["audit_log"].url).content.decode()
     assert f'href="{SECTIONS["audit_log"].url}"' in body
     for key in ("config", "users", "settings", "servers"):

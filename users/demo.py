@@ -1,7 +1,7 @@
 """Demo groups and users for the Users tab (idempotent)."""
 
+from accounts.permissions import ALLOW, DENY
 from users.models import PermissionGroup, User
-from users.permissions import ALLOW, DENY
 from users.services import create_user, save_group, update_user
 
 GROUPS = {

@@ -3,11 +3,12 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
 from accounts.formatting import time_zone_choices
+from accounts.ipnets import ip_allowed, parse_ip_whitelist
 from accounts.mail import send_mail_later
+from accounts.permissions import ALLOW, DENY, MODULES
 
 from .models import PermissionGroup, User
-from .permissions import ALLOW, DENY, MODULES
-from .validators import PasswordRulesValidator, ip_allowed, parse_ip_whitelist
+from .validators import PasswordRulesValidator
 
 EFFECT_CHOICES = [("", "Not set"), (ALLOW, "Allow"), (DENY, "Deny")]
 

@@ -7,13 +7,13 @@ from django.urls import reverse
 
 import accounts.security
 from accounts import audit
+from accounts.ipnets import ip_allowed
 from accounts.mail import send_mail_later
+from accounts.permissions import MODULES, require_write
 
 from . import throttle
 from .invitations import make_token
 from .models import GroupMembership, PermissionGroup, User
-from .permissions import MODULES, require_write
-from .validators import ip_allowed
 
 USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_active", "ip_whitelist"]
 
@@ -70,7 +70,7 @@ def sign_in(request, email: str, password: str) -> User:
         )
 
     throttle.clear_failures(email, ip)
-    login(request, user)  # users.sessions binds the session to this host
+    login(request, user)  # accounts.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
     audit.record("login.succeeded", account=user.account, actor=user, request=request, target=user)
     return user

@@ -10,13 +10,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import audit
+from accounts.permissions import public, signed_in
 from accounts.requests import safe_next_url
 
 from . import services, throttle
 from .forms import InvitationForm, PasswordResetForm, SignInForm
 from .invitations import InvitationInvalid, user_for_token
 from .models import User
-from .permissions import public, signed_in
 
 
 @public("the sign-in page")

@@ -9,12 +9,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import client_ip
 from accounts.lists import list_state, selected_ids
+from accounts.permissions import explain_access, forbidden, requires
 from accounts.tenancy import get_for_account_or_404
 
 from . import services
 from .forms import GroupForm, UserForm
 from .models import PermissionGroup, User
-from .permissions import explain_access, forbidden, requires
 
 USER_SORTS = {"name": "name", "email": "email", "last_login": "last_login"}
 GROUP_SORTS = {"name": "name"}

@@ -9,10 +9,10 @@ from django.http import StreamingHttpResponse
 
 from accounts import audit
 from accounts.models import AuditEntry
+from accounts.permissions import ALLOW
 from tests.conftest import signed_in_client
 from tests.querycount import assert_constant_queries
 from users.models import User
-from users.permissions import ALLOW
 
 PAGE = "/audit/"
 EXPORT = "/audit/export.csv"
@@ -198,7 +198,7 @@ def test_no_edit_or_delete(history, client_admin_a):
 def test_the_audit_log_module_is_needed(world, history, client_user_a, monkeypatch):
     assert client_user_a.get(PAGE).status_code == 403
     assert client_user_a.get(EXPORT).status_code == 403
-    monkeypatch.setattr("users.permissions.group_grants", lambda user: {"audit_log": ALLOW})
+    monkeypatch.setattr("accounts.permissions.group_grants", lambda user: {"audit_log": ALLOW})
     assert client_user_a.get(PAGE).status_code == 200
     assert client_user_a.get(EXPORT).status_code == 200
 

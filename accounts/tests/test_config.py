@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Account, AuditEntry
-from users.permissions import ALLOW
+from accounts.permissions import ALLOW
 
 from ..formatting import DATE_FORMATS, date_format_choices
 
@@ -74,7 +74,7 @@ def test_administrator_sees_the_pencil_a_viewer_does_not(world, client_admin_a, 
 
     from tests.conftest import signed_in_client
 
-    monkeypatch.setattr("users.permissions.group_grants", lambda user: {"config": ALLOW})
+    monkeypatch.setattr("accounts.permissions.group_grants", lambda user: {"config": ALLOW})
     world["user_a"].read_only = True
     world["user_a"].save()
     viewer = signed_in_client(world["user_a"])
@@ -97,7 +97,7 @@ def test_user_without_config_gets_403_on_the_edit_url(world, client_user_a):
 def test_a_user_whose_group_allows_config_may_edit(world, monkeypatch):
     from tests.conftest import signed_in_client
 
-    monkeypatch.setattr("users.permissions.group_grants", lambda user: {"config": ALLOW})
+    monkeypatch.setattr("accounts.permissions.group_grants", lambda user: {"config": ALLOW})
     response = _post(signed_in_client(world["user_a"]), city="Manchester", post_code="M1 1AE")
     assert response.status_code == 302
     world["a"].refresh_from_db()

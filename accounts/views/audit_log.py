@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from users.permissions import requires
+from accounts.permissions import requires
 
 from ..audit import field_label, value_text
 from ..formatting import format_datetime

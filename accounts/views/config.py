@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from users.permissions import requires, signed_in
+from accounts.permissions import requires, signed_in
 
 from .. import services
 from ..context_processors import is_dialog

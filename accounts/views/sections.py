@@ -1,16 +1,16 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from users.permissions import admin_only, requires, signed_in
+from accounts.permissions import admin_only, requires, signed_in
 
 from ..help import HELP_TOPICS, get_topic_or_404
-from ..navigation import MY_ACCOUNT_TABS, SETUP_LINKS, Section
+from ..navigation import Section, my_account_tabs, setup_links
 
 
 @signed_in
 def home(request):
     """Land on the first section this user may open, or explain that there is none yet."""
-    for section in [*MY_ACCOUNT_TABS, *SETUP_LINKS]:
+    for section in [*my_account_tabs(), *setup_links()]:
         if section.visible_to(request.access):
             return redirect(section.route)
     return render(request, "accounts/no_access.html")

@@ -2,8 +2,8 @@
 
 from django.http import HttpResponse
 
+from accounts.permissions import requires
 from accounts.tenancy import get_for_account_or_404
-from users.permissions import requires
 
 from .models import SecretNote
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import users.validators
+import accounts.ipnets
 from django.conf import settings
 from django.db import migrations, models
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='ip_whitelist',
-            field=models.TextField(blank=True, help_text='One entry a line: an IP, a prefix like 10.1.2. or a network like 10.1.2.0/24. Empty: any address.', validators=[users.validators.parse_ip_whitelist], verbose_name='IP whitelist'),
+            field=models.TextField(blank=True, help_text='One entry a line: an IP, a prefix like 10.1.2. or a network like 10.1.2.0/24. Empty: any address.', validators=[accounts.ipnets.parse_ip_whitelist], verbose_name='IP whitelist'),
         ),
         migrations.AddField(
             model_name='user',

@@ -7,10 +7,10 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import AuditEntry
+from accounts.permissions import ALLOW, DENY
 from tests.fixtures import PANEL_HOST, PASSWORD, signed_in_client
 from tests.querycount import assert_constant_queries
 from users.models import GroupMembership, PermissionGroup, User
-from users.permissions import ALLOW, DENY
 from users.services import UserRuleError, delete_users, save_group
 
 STRONG = "Sturdy-Pass-42!"

@@ -1,7 +1,7 @@
 """Users-app rows for both accounts of the tests' world: a group each, the User in it."""
 
+from accounts.permissions import ALLOW
 from users.models import PermissionGroup
-from users.permissions import ALLOW
 from users.services import save_group, update_user
 
 

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Account
+from accounts.registry import app_modules
 from accounts.services import create_account
-from config.hooks import app_hooks
 from users.models import User
 from users.services import create_user
 
@@ -73,7 +73,7 @@ class Command(BaseCommand):
                 logins.append((account.name, role.label, email, password))
             accounts[account.name] = account
 
-        for hook in app_hooks("demo"):
+        for hook in app_modules("demo"):
             hook.populate(accounts, self.stdout)
 
         self.stdout.write(

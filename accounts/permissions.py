@@ -1,6 +1,7 @@
 """The permission registry and the declaration every panel view makes.
 
-Modules are listed once here (SPEC §4). A view declares what it needs with one decorator:
+Modules are declared by the apps (``<app>/panel.py``, collected by accounts.registry). A view
+declares what it needs with one decorator:
 
     @requires("users")            # view the module; POST/PUT/PATCH/DELETE also need write
     @requires("users", write=True)  # write even for GET (a page that exists only to change things)
@@ -12,43 +13,17 @@ A test walks every panel URL and fails for a view that declares nothing.
 Effective access is an :class:`Access`, computed once per request (``request.access``).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import render
 
+from .registry import LazyRegistry, Module, modules
 
-@dataclass(frozen=True)
-class Module:
-    key: str
-    label: str
-
-
-MODULES: dict[str, Module] = {
-    m.key: m
-    for m in [
-        # Modules of the carrier platform (the seed's group screen).
-        Module("customer", "Customer"),
-        Module("carrier", "Carrier"),
-        Module("card", "Card"),
-        Module("cdr", "Cdr"),
-        Module("log", "Log"),
-        Module("report", "Report"),
-        Module("data", "Data"),
-        Module("pcap", "Pcap"),
-        # This panel's own sections.
-        Module("config", "Config"),
-        Module("users", "Users"),
-        Module("api", "API"),
-        Module("domains", "Domains"),
-        Module("payments", "Payments"),
-        Module("usage", "Usage"),
-        Module("packages", "Packages"),
-        Module("servers", "Servers"),
-        Module("audit_log", "Audit Log"),
-    ]
-}
+# Every module any app declares (``<app>/panel.py``), in their declared order.
+MODULES: Mapping[str, Module] = LazyRegistry(modules)
 
 ALLOW = "allow"
 DENY = "deny"
@@ -66,13 +41,8 @@ def combine(group_permissions) -> dict[str, str]:
 
 
 def group_grants(user) -> dict[str, str]:
-    """The user's grants from all their groups, in one query."""
-    from .models import PermissionGroup
-
-    rows = PermissionGroup.objects.filter(memberships__user=user).values_list(
-        "permissions", flat=True
-    )
-    return combine(rows)
+    """The user's grants from all their groups (the user model reads them in one query)."""
+    return combine(user.group_permission_sets())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,119 @@
+"""What the core app adds to the panel: the Config tab, the Settings tab (still to be built), the
+Audit Log, the platform's own modules, and the help that is about the whole panel."""
+
+from accounts.registry import (
+    MY_ACCOUNT,
+    SETUP,
+    AppPanel,
+    AuditEvent,
+    Module,
+    Mount,
+    Section,
+    help_topic,
+)
+
+CONFIG = Section(
+    "config",
+    "Config",
+    "account/config/",
+    "config",
+    "Company information, address, general settings, contact details and security add-ons.",
+    menu=MY_ACCOUNT,
+    order=10,
+    url_name="accounts:config",
+    help="config",
+)
+SETTINGS = Section(
+    "settings",
+    "Settings",
+    "account/settings/",
+    None,
+    "Security policy: required two-factor login, session timeout, allowed IP ranges.",
+    menu=MY_ACCOUNT,
+    order=80,
+    admin_only=True,
+)
+AUDIT_LOG = Section(
+    "audit_log",
+    "Audit Log",
+    "audit/",
+    "audit_log",
+    "Every change, sign-in and check made in your account.",
+    menu=SETUP,
+    order=30,
+    url_name="accounts:audit_log",
+    help="audit-log",
+)
+
+panel = AppPanel(
+    modules=(
+        # Modules of the carrier platform (the seed's group screen) that have no section here.
+        Module("carrier", "Carrier", order=20),
+        Module("card", "Card", order=30),
+        Module("log", "Log", order=50),
+        Module("report", "Report", order=60),
+        Module("data", "Data", order=70),
+        Module("pcap", "Pcap", order=80),
+        Module("config", "Config", order=90),
+        Module("audit_log", "Audit Log", order=170),
+    ),
+    sections=(CONFIG, SETTINGS, AUDIT_LOG),
+    events=(
+        AuditEvent(
+            "encryption.rotated", "Platform", "Encrypted fields re-encrypted under the newest key"
+        ),
+        AuditEvent("account.created", "Config", "Account created"),
+        AuditEvent("account.profile_updated", "Config", "Account profile changed"),
+        AuditEvent("user.security_updated", "Config", "Security & Add-ons changed"),
+        AuditEvent("device.added", "Config", "Signed in from a new browser"),
+        AuditEvent("device.revoked", "Config", "Known device revoked; its sessions ended"),
+    ),
+    help=(
+        help_topic(
+            "my-account",
+            "My Account",
+            """
+            My Account is where you run your company's account: Config holds the company and
+            general settings, Users the staff and their permission groups, API your payment
+            gateways, Domains the white-label portal addresses, Payments your top-ups, Usage and
+            Packages the lookup services, and Settings the security policy.
+
+            You see only the sections your permissions allow. An Administrator may use every
+            section; other users get modules through their groups.
+            """,
+        ),
+        help_topic(
+            "config",
+            "Config",
+            """
+            The account profile: company name, registration and VAT IDs, address, currency, date
+            format, time zone, billing method and contact numbers.
+
+            Press the pencil to edit. The date format and time zone apply to every date the panel
+            and your customer portal show. The currency is fixed once the account has payments; the
+            billing method may change once every 30 days.
+
+            Security & Add-ons are your own: a mail at every sign-in, a mail when a browser not
+            seen before signs in as you, and the browsers you have used. Revoking one ends its
+            sessions at once.
+            """,
+        ),
+        help_topic(
+            "audit-log",
+            "Audit log",
+            """
+            Every change, sign-in (successful or not) and gateway check, with who did it, from
+            which address and what changed. Entries cannot be edited or deleted.
+            """,
+        ),
+        help_topic(
+            "keyboard",
+            "Keyboard",
+            """
+            Tab moves between links, buttons and fields; Enter opens a link or a dialog; Escape
+            closes a dialog and returns you to where you were.
+            """,
+        ),
+    ),
+    urls=(Mount("", "accounts.urls"),),
+)

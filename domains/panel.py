@@ -1,0 +1,46 @@
+"""What the domains app adds to the panel: the Domains tab (white-label portal domains), and the
+host resolver the tenant middleware asks for every host that is not a panel host."""
+
+from accounts.registry import MY_ACCOUNT, AppPanel, AuditEvent, Module, Mount, Section, help_topic
+
+DOMAINS = Section(
+    "domains",
+    "Domains",
+    "account/domains/",
+    "domains",
+    "White-label portal domains for your customers, with DNS verification.",
+    menu=MY_ACCOUNT,
+    order=40,
+    url_name="domains:list",
+    help="domains",
+)
+
+panel = AppPanel(
+    modules=(Module("domains", "Domains", order=120),),
+    sections=(DOMAINS,),
+    events=(
+        AuditEvent("domain.created", "Domains", "Portal domain added"),
+        AuditEvent("domain.updated", "Domains", "Portal domain changed"),
+        AuditEvent("domain.deleted", "Domains", "Portal domain deleted"),
+        AuditEvent("domain.checked", "Domains", "Portal domain DNS checked"),
+    ),
+    help=(
+        help_topic(
+            "domains",
+            "Domains",
+            """
+            Serve the customer portal on your own domain: add it, create the CNAME record shown,
+            then press Check. The portal is served once the record points at the platform.
+
+            An A record does not work: only a CNAME to the address shown. Verified domains are
+            re-checked regularly; a domain whose record stops pointing at the platform goes back
+            to Failed and its portal is no longer served until a Check finds the record again.
+
+            Refresh re-checks the domains you selected. Open takes you to the portal's sign-in
+            page, branded with its brand name, logo, colour and footer.
+            """,
+        ),
+    ),
+    urls=(Mount(DOMAINS.path, "domains.urls"),),
+    hooks={"portal_host_resolver": "domains.routing.resolve_portal_host"},
+)
