@@ -1,6 +1,7 @@
 """The isolation crawler's registry and checks.
 
-Every URL pattern of the panel must have an entry here saying how to reach it:
+Every URL pattern of the panel must have an entry saying how to reach it. Each app keeps its own
+entries in ``<app>/tests/isolation.py`` (a dict ``ENTRIES``), collected here into REGISTRY:
 
 - ``page()``: a page of the signed-in user's own account with no object in the URL; as account A
   it must show nothing of account B, and a POST must leave B's rows unchanged.
@@ -10,7 +11,7 @@ Every URL pattern of the panel must have an entry here saying how to reach it:
 - ``exempt(reason)``: reaches no tenant data (sign-in, password reset); the reason says why.
 
 A pattern without an entry fails the suite (tests/test_isolation.py), so a new URL cannot skip
-the check. Later issues add their URLs here.
+the check.
 
 The customer portal's URLconf (portal.urls, served on a tenant's Verified portal domain) is walked
 too: its entries are made with ``portal_page()`` / ``portal_object()`` and requested on the portal
@@ -69,76 +70,25 @@ def portal_object(build: Callable[[dict, str], dict]) -> Entry:
     return replace(tenant_object(build), site="portal")
 
 
-def _domain_pk(world, side):
-    return {"pk": world[f"portal_domain_{side}"].pk}
+def collected_registry() -> dict[str, Entry]:
+    """Every app's entries (``<app>/tests/isolation.py``, a dict ``ENTRIES``), plus one page entry
+    for each section whose placeholder page the core serves (it disappears with the placeholder)."""
+    from accounts.navigation import SECTIONS
+    from accounts.registry import app_modules
+
+    registry: dict[str, Entry] = {}
+    for module in app_modules("tests.isolation"):
+        for name, entry in module.ENTRIES.items():
+            if name in registry:
+                raise ValueError(f"isolation entry {name!r} is declared twice")
+            registry[name] = entry
+    for section in SECTIONS.values():
+        if not section.url_name:
+            registry.setdefault(section.route, page())
+    return registry
 
 
-REGISTRY: dict[str, Entry] = {
-    # users
-    "admin_sign_in": exempt("redirects to the panel's sign-in; shows nothing"),
-    "users:login": exempt("the public sign-in form; shows no account data"),
-    "users:logout": exempt("ends the caller's own session; names no object"),
-    "users:password_reset": exempt("public; answers the same whether or not the email exists"),
-    "users:password_reset_done": exempt("public confirmation text"),
-    "users:password_reset_confirm": exempt(
-        "public; a signed token for one user, checked by Django", {"uidb64": "MQ", "token": "x-y"}
-    ),
-    "users:password_reset_complete": exempt("public confirmation text"),
-    # accounts: the shell, help and the sections still to be built
-    "accounts:home": page(),
-    "accounts:help_index": page(),
-    "accounts:help": page({"topic": "config"}),
-    "accounts:config": page(),
-    "accounts:payments": page(),
-    "accounts:usage": page(),
-    "accounts:packages": page(),
-    "accounts:settings": page(),
-    "accounts:servers": page(),
-    "accounts:customers": page(),
-    "accounts:audit_log": page(),
-    "accounts:profile": page(),
-    "accounts:change_password": page(),
-    "accounts:two_factor": page(),
-    # Config and Audit Log
-    "accounts:config_edit": page(),
-    "accounts:config_security": page(),
-    "accounts:device_revoke": tenant_object(lambda world, side: {"pk": world[f"device_{side}"].pk}),
-    "accounts:audit_log_export": page(),
-    #
-    # Users and groups
-    "users:invitation": exempt(
-        "public; the signed single-use token names the user (tests/test_users.py)",
-        {"token": "not-a-token"},
-    ),
-    "users:list": page(),
-    "users:add": page(),
-    "users:delete": page(),
-    "users:edit": tenant_object(lambda world, side: {"pk": world[f"user_{side}"].pk}),
-    "users:group_add": page(),
-    "users:group_edit": tenant_object(lambda world, side: {"pk": world[f"group_{side}"].pk}),
-    "users:group_delete": page(),
-    # API: payment gateways
-    #
-    "payment_gateways:list": page(),
-    "payment_gateways:add": page({"gateway_type": "stripe"}),
-    "payment_gateways:edit": tenant_object(lambda world, side: {"pk": world[f"gateway_{side}"].pk}),
-    "payment_gateways:refresh": page(),
-    "payment_gateways:delete": page(),
-    # Domains and the portal
-    "domains:list": page(),
-    "domains:add": page(),
-    "domains:refresh": page(),
-    "domains:delete": page(),
-    "domains:detail": tenant_object(_domain_pk),
-    "domains:edit": tenant_object(_domain_pk),
-    "domains:check": tenant_object(_domain_pk),
-    "domains:logo": tenant_object(_domain_pk),
-    "portal:home": portal_page(),
-    "portal:login": portal_page(),
-    "portal:stylesheet": portal_page(),
-    "portal:logo": portal_page(),
-    #
-}
+REGISTRY: dict[str, Entry] = collected_registry()
 
 
 def panel_routes(urlconf: str | None = None) -> list[Route]:

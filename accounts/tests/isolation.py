@@ -1,0 +1,15 @@
+"""Isolation-crawler entries for the core's URLs: the shell, help, Config and the Audit Log."""
+
+from tests.isolation import page, tenant_object
+
+ENTRIES = {
+    "accounts:home": page(),
+    "accounts:help_index": page(),
+    "accounts:help": page({"topic": "config"}),
+    "accounts:config": page(),
+    "accounts:config_edit": page(),
+    "accounts:config_security": page(),
+    "accounts:device_revoke": tenant_object(lambda world, side: {"pk": world[f"device_{side}"].pk}),
+    "accounts:audit_log": page(),
+    "accounts:audit_log_export": page(),
+}
