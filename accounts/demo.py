@@ -78,7 +78,7 @@ def _devices(account, users) -> None:
     now = timezone.now()
     for index, user in enumerate(users):
         for n, browser in enumerate(BROWSERS[index % 2 :: 2]):
-            KnownDevice.objects.get_or_create(
+            KnownDevice.objects.for_account(account).get_or_create(
                 account=account,
                 user=user,
                 token_hash=hash_browser_id(f"demo-{user.pk}-{n}"),
@@ -132,5 +132,5 @@ def _audit_history(account, users) -> int:
     # created is auto_now_add: set the spread-out history afterwards (bulk_update skips it).
     for entry, moment in zip(created, moments, strict=True):
         entry.created = moment
-    AuditEntry.objects.bulk_update(created, ["created"], batch_size=200)
+    AuditEntry.objects.for_account(account).bulk_update(created, ["created"], batch_size=200)
     return len(created)

@@ -133,6 +133,8 @@ class AuditEntry(models.Model):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = AuditEntryQuerySet.as_manager()
+    # Platform-level events and jobs (see accounts/tenancy.py).
+    all_accounts = models.Manager()  # noqa: DJ012 (a second manager, not a field)
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -127,8 +127,10 @@ def update_security_addons(
     *, actor, login_notifications: bool, new_device_alerts: bool, request=None
 ) -> SecurityAddons:
     """The signed-in user's own Security & Add-ons switches."""
-    addons, _ = SecurityAddons.objects.select_for_update().get_or_create(
-        user=actor, defaults={"account_id": actor.account_id}
+    addons, _ = (
+        SecurityAddons.objects.for_account(actor.account)
+        .select_for_update()
+        .get_or_create(user=actor, defaults={"account_id": actor.account_id})
     )
     before = audit.snapshot(addons, SECURITY_FIELDS)
     addons.login_notifications = login_notifications
@@ -217,7 +219,12 @@ def revoke_device(*, actor, device: KnownDevice, request=None) -> int:
     """
     if device.user_id != actor.pk:
         _require_admin_write(actor)
-    device = KnownDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+    device = (
+        KnownDevice.objects.for_account(device.account)
+        .select_for_update()
+        .select_related("user")
+        .get(pk=device.pk)
+    )
     store = import_module(settings.SESSION_ENGINE).SessionStore
     keys = list(device.sessions.values_list("session_key", flat=True))
     for key in keys:

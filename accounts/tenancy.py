@@ -1,8 +1,10 @@
 """The one way into tenant-owned rows: every query names the account it serves.
 
-A view never calls ``Model.objects.get/filter`` on a tenant model without the account; it uses
+App code never calls ``Model.objects.get/filter`` on a tenant model; it uses
 ``Model.objects.for_account(account)`` or :func:`get_for_account_or_404`, so another account's
-object is a 404, exactly like one that does not exist.
+object is a 404, exactly like one that does not exist. The few queries that cross accounts on
+purpose (host routing, sign-in by e-mail, platform jobs) go through ``Model.all_accounts``, so
+they read differently from a mistake (tests/structure/test_structure.py checks both).
 """
 
 from django.db import models
@@ -26,6 +28,9 @@ class TenantModel(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
 
     objects = TenantManager()
+    # The named side door, for the deliberate cross-account queries only (host routing, sign-in
+    # by e-mail, platform jobs); tests/structure refuses any other unscoped query.
+    all_accounts = models.Manager()  # noqa: DJ012 (a second manager, not a field)
 
     class Meta:
         abstract = True

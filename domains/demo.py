@@ -57,7 +57,7 @@ class _Upload(BytesIO):
 def populate(accounts, stdout) -> None:
     for account_name, spec in DEMO_PORTALS.items():
         account = accounts[account_name]
-        domain = PortalDomain.objects.filter(domain=spec["domain"]).first()
+        domain = PortalDomain.all_accounts.filter(domain=spec["domain"]).first()
         if domain is None:
             data = {
                 "domain": spec["domain"],

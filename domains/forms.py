@@ -125,7 +125,7 @@ class PortalDomainForm(forms.Form):
         if reason:
             raise ValidationError(reason)
         # Unique on the whole platform, so this one look crosses tenants; it names nobody.
-        taken = PortalDomain.objects.filter(domain=name)
+        taken = PortalDomain.all_accounts.filter(domain=name)
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         owner = taken.values_list("account_id", flat=True).first()

@@ -55,7 +55,7 @@ def _lookup(host: str) -> PortalSite | None:
 
     # The one query that crosses tenants by design: the host decides the tenant.
     domain = (
-        PortalDomain.objects.select_related("account")
+        PortalDomain.all_accounts.select_related("account")
         .filter(domain=host, status=DnsStatus.VERIFIED)
         .first()
     )

@@ -60,7 +60,7 @@ def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> P
     """Change a portal domain. A new host name starts again at Pending DNS and stops being served
     until it is checked: the old name's verification says nothing about the new one."""
     require_write(actor, "domains")
-    domain = PortalDomain.objects.select_for_update().get(pk=domain.pk, account=domain.account)
+    domain = PortalDomain.objects.for_account(domain.account).select_for_update().get(pk=domain.pk)
     before = audit.snapshot(domain, AUDITED)
     renamed = data["domain"] != domain.domain
     _apply(domain, data)
@@ -130,7 +130,12 @@ def record_check(*, actor, domain: PortalDomain, result, request=None) -> Domain
     A check by a person is always audited; the scheduled re-check (``actor`` None) only when the
     status changes, so the audit log shows what happened without a line per domain per run.
     """
-    domain = PortalDomain.objects.select_for_update().filter(pk=domain.pk).first()
+    domain = (
+        PortalDomain.objects.for_account(domain.account)
+        .select_for_update()
+        .filter(pk=domain.pk)
+        .first()
+    )
     if domain is None or domain.domain != result.name:
         return None  # deleted or renamed while the lookup ran: the result is about nothing now
     before = audit.snapshot(domain, STATUS_FIELDS)
@@ -173,9 +178,13 @@ def record_check(*, actor, domain: PortalDomain, result, request=None) -> Domain
 
 def check_all_domains(*, batch: int = 50):
     """Re-check every domain of every account (the periodic task); yields (domain, check)."""
-    ids = list(PortalDomain.objects.order_by("pk").values_list("pk", flat=True))
+    ids = list(PortalDomain.all_accounts.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
-        domains = list(PortalDomain.objects.filter(pk__in=ids[start : start + batch]))
+        domains = list(
+            PortalDomain.all_accounts.select_related("account").filter(
+                pk__in=ids[start : start + batch]
+            )
+        )
         before = {d.pk: d.get_status_display() for d in domains}
         for check in check_domains(actor=None, domains=domains):
             yield before[check.domain_id], check

@@ -27,10 +27,9 @@ def account_saved(sender, instance, created, **kwargs):
     """The cached site carries the account (time zone, date format): refresh it when it changes."""
     if created:
         return
-    account_id = instance.pk
 
     def forget():
-        hosts = PortalDomain.objects.filter(account_id=account_id).values_list("domain", flat=True)
+        hosts = PortalDomain.objects.for_account(instance).values_list("domain", flat=True)
         forget_hosts(*hosts)
 
     transaction.on_commit(forget)

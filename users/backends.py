@@ -13,5 +13,5 @@ class EmailBackend(ModelBackend):
         """The signed-in user with their account, in the one query every request makes."""
         from .models import User
 
-        user = User.objects.select_related("account").filter(pk=user_id).first()
+        user = User.all_accounts.select_related("account").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -26,7 +26,7 @@ def populate(accounts, stdout):
             groups[name] = save_group(group, actor=None)
         for local, name, group_names, read_only, password in MEMBERS:
             email = f"{local}@{domain}"
-            user = User.objects.filter(email=email).first()
+            user = User.all_accounts.filter(email=email).first()
             members_of = [groups[g] for g in group_names]
             if user is None:
                 create_user(

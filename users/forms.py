@@ -57,7 +57,7 @@ class UserForm(forms.ModelForm):
         help_text="Mail a link where the user chooses their own password.",
     )
     groups = forms.ModelMultipleChoiceField(
-        queryset=PermissionGroup.objects.none(),
+        queryset=PermissionGroup.all_accounts.none(),  # narrowed to the account in __init__
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text="Users get modules through their groups (Ctrl- or ⌘-click to choose several); "
@@ -103,7 +103,7 @@ class UserForm(forms.ModelForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
-        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        taken = User.all_accounts.filter(email__iexact=email).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError(
                 "This email is already in use; every user needs an address of their own."

@@ -44,7 +44,7 @@ def user_for_token(token: str) -> User:
             "This invitation link is not valid. Check that it is complete."
         ) from None
     pk, _, fingerprint = value.partition(".")
-    user = User.objects.filter(pk=pk, is_active=True).select_related("account").first()
+    user = User.all_accounts.filter(pk=pk, is_active=True).select_related("account").first()
     if user is None or not constant_time_compare(fingerprint, _fingerprint(user)):
         raise InvitationInvalid(
             "This invitation has been used already. Sign in with the password you chose, or "

@@ -89,6 +89,9 @@ class User(AbstractBaseUser):
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
+    # The named side door for the deliberate cross-account lookups (sign-in by e-mail, the
+    # platform-wide e-mail uniqueness, invitation links); see accounts/tenancy.py.
+    all_accounts = models.Manager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -135,9 +138,9 @@ class User(AbstractBaseUser):
     def group_permission_sets(self) -> list[dict]:
         """The ``permissions`` of every group the user is in, in one query (for Access)."""
         return list(
-            PermissionGroup.objects.filter(memberships__user=self).values_list(
-                "permissions", flat=True
-            )
+            PermissionGroup.objects.for_account(self.account)
+            .filter(memberships__user=self)
+            .values_list("permissions", flat=True)
         )
 
     @property

@@ -42,7 +42,7 @@ def sign_in(request, email: str, password: str) -> User:
     platform log otherwise. Raises :class:`SignInRefused` with the message to show.
     """
     ip = audit.client_ip(request)
-    known = User.objects.filter(email__iexact=email.strip()).select_related("account").first()
+    known = User.all_accounts.filter(email__iexact=email.strip()).select_related("account").first()
     account = known.account if known else None
 
     lock = throttle.current_lock(email, ip)
@@ -138,7 +138,7 @@ def create_user(
 @transaction.atomic
 def update_user(user: User, *, actor, request=None, password=None, groups=None, **fields) -> User:
     """Change a user. Refuses (UserRuleError) to let anyone lock the account out of itself."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.for_account(user.account).select_for_update().get(pk=user.pk)
     _require_users_write(actor, target=user, role=fields.get("role"))
     old_groups = list(user.groups.all())
     before = _user_snapshot(user, old_groups)
@@ -174,7 +174,14 @@ def update_user(user: User, *, actor, request=None, password=None, groups=None, 
 @transaction.atomic
 def delete_users(users, *, actor, request=None) -> int:
     """Delete users (all or none). Their sessions end: a deleted user cannot be loaded."""
-    users = list(User.objects.select_for_update().filter(pk__in=[u.pk for u in users]))
+    users = list(users)
+    if not users:
+        return 0
+    users = list(
+        User.objects.for_account(users[0].account)
+        .select_for_update()
+        .filter(pk__in=[u.pk for u in users])
+    )
     for user in users:
         _require_users_write(actor, target=user)
         _check_rules(actor, user, "delete", None, others_going=users)
@@ -215,9 +222,9 @@ def _check_rules(actor, user, what: str | None, field: str | None, others_going=
         going = {u.pk for u in others_going} | {user.pk}
         # Only a writable Administrator can undo mistakes: a read-only one does not count.
         remaining = (
-            User.objects.select_for_update()
+            User.objects.for_account(user.account)
+            .select_for_update()
             .filter(
-                account_id=user.account_id,
                 role=User.Role.ADMINISTRATOR,
                 is_active=True,
                 read_only=False,
@@ -236,8 +243,9 @@ def _set_groups(user: User, groups) -> None:
     groups = list(groups)
     if any(g.account_id != user.account_id for g in groups):
         raise PermissionDenied("A group of another account.")
-    GroupMembership.objects.filter(user=user).exclude(group__in=groups).delete()
-    existing = set(GroupMembership.objects.filter(user=user).values_list("group_id", flat=True))
+    memberships = GroupMembership.objects.for_account(user.account).filter(user=user)
+    memberships.exclude(group__in=groups).delete()
+    existing = set(memberships.values_list("group_id", flat=True))
     GroupMembership.objects.bulk_create(
         GroupMembership(account_id=user.account_id, user=user, group=g)
         for g in groups
@@ -293,7 +301,11 @@ def save_group(group: PermissionGroup, *, actor, request=None) -> PermissionGrou
     """Create or update a group (``group`` carries the new name and permissions)."""
     _require_users_write(actor)
     creating = group.pk is None
-    before = {} if creating else _group_snapshot(PermissionGroup.objects.get(pk=group.pk))
+    before = (
+        {}
+        if creating
+        else _group_snapshot(PermissionGroup.objects.for_account(group.account).get(pk=group.pk))
+    )
     group.permissions = {k: v for k, v in group.permissions.items() if v}
     group.full_clean()
     group.save()

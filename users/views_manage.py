@@ -28,7 +28,7 @@ def _search_users(queryset, query):
 def users_page(request):
     account = request.account
     users = User.objects.for_account(account).prefetch_related(
-        Prefetch("groups", queryset=PermissionGroup.objects.order_by("name"))
+        Prefetch("groups", queryset=PermissionGroup.objects.for_account(account).order_by("name"))
     )
     groups = PermissionGroup.objects.for_account(account)
     return render(

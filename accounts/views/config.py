@@ -87,7 +87,7 @@ def device_revoke(request, pk):
 
     Users reach their own devices; an Administrator reaches every device of the account.
     """
-    devices = KnownDevice.objects.select_related("user")
+    devices = KnownDevice.objects.for_account(request.account).select_related("user")
     if not request.access.can_admin():
         devices = devices.filter(user=request.user)
     device = get_for_account_or_404(devices, request.account, pk=pk)
