@@ -9,6 +9,7 @@ import re
 
 from django.db import models
 
+from .actors import Actor
 from .models import AuditEntry
 from .registry import LazyRegistry, audit_events
 
@@ -22,19 +23,6 @@ EVENTS = LazyRegistry(audit_events)
 
 def sections() -> list[str]:
     return sorted({event.section for event in EVENTS.values()})
-
-
-def client_ip(request) -> str | None:
-    """The caller's address: REMOTE_ADDR, or the last untrusted X-Forwarded-For hop."""
-    from django.conf import settings
-
-    hops = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if hops and forwarded:
-        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if len(chain) >= hops:
-            return chain[-hops]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class _Secret:
@@ -102,23 +90,22 @@ def record(
     event: str,
     *,
     account=None,
-    actor=None,
-    request=None,
+    actor: Actor | None = None,
     target: models.Model | None = None,
     target_label: str = "",
     changes: dict | None = None,
     data: dict | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. ``event`` must be registered; secrets in the payload are masked."""
+    """Write one audit entry. ``event`` must be declared; secrets in the payload are masked.
+    ``actor`` says who and from where (None or PLATFORM: the platform itself)."""
     if event not in EVENTS:
         raise ValueError(f"unregistered audit event {event!r}")
-    if actor is not None and not getattr(actor, "is_authenticated", True):
-        actor = None
+    user = actor.user if actor is not None else None
     return AuditEntry.objects.create(
         account=account,
-        actor=actor,
-        actor_label=(actor.email if actor is not None else ""),
-        ip=client_ip(request) if request is not None else None,
+        actor=user,
+        actor_label=(user.email if user is not None else ""),
+        ip=actor.ip if actor is not None else None,
         event=event,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",

@@ -1,37 +1,125 @@
-"""Search, sort and paging for list pages, driven by the query string; ticked rows."""
+"""The one list toolkit: a :class:`Listing` declares a table (columns with sort keys, search,
+paging, bulk actions); ``bind`` applies the query string to a queryset; ``components/list.html``
+draws it. Ticked rows reach bulk actions through :func:`selected_ids`, and every bulk delete goes
+through :func:`bulk_delete`.
+
+Sorting: ``?<prefix>sort=<key>`` ascending, ``-<key>`` descending; the primary key is the last
+tie-break and follows the primary direction, so an index on (account, field, id) serves every
+page in both directions. Unknown sort keys and page numbers fall back to the defaults.
+"""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from django.core.paginator import Paginator
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.shortcuts import redirect
 
-PER_PAGE = 50
+from .errors import Refused
+
+PER_PAGE = 25
+MAX_QUERY = 100
 
 
 @dataclass(frozen=True)
-class ListState:
-    page: object  # a Page
+class Column:
+    """A column header. ``sort`` is its ``?sort=`` key (empty: not sortable); ``order_by`` the
+    fields it sorts by, ascending (default: the key itself); descending reverses the first."""
+
+    label: str
+    sort: str = ""
+    order_by: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.order_by or (self.sort,)
+
+
+@dataclass(frozen=True)
+class AddChoice:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list page's table, declared once per list (module level)."""
+
+    id: str  # also the id of the form the row checkboxes belong to ("<id>-form")
+    title: str
+    columns: tuple[Column, ...]
+    default_sort: str = ""
+    search: Callable | None = None  # (queryset, query) -> queryset
+    prefix: str = ""  # when two lists share a page: ?<prefix>sort=, ?<prefix>page=, ?<prefix>q=
+    item_name: str = "item"
+    help: str = ""
+    empty_text: str = "Nothing here yet."
+    per_page: int = PER_PAGE
+
+    def bind(self, request, queryset, **actions) -> "BoundList":
+        """The page of ``queryset`` the request asks for; ``actions`` are :class:`BoundList`'s
+        toolbar fields (can_write, add_url, add_choices, refresh_url, refresh_selected_url,
+        delete_url)."""
+        query = request.GET.get(self.prefix + "q", "").strip()[:MAX_QUERY]
+        if query and self.search is not None:
+            queryset = self.search(queryset, query)
+        sort = request.GET.get(self.prefix + "sort", self.default_sort)
+        fields = self._sort_fields(sort)
+        if fields is None:
+            sort, fields = self.default_sort, self._sort_fields(self.default_sort) or ()
+        descending = sort.startswith("-")
+        if fields:
+            queryset = queryset.order_by(*fields, "-pk" if _desc(fields[0]) else "pk")
+        elif not queryset.ordered:
+            queryset = queryset.order_by("-pk" if descending else "pk")
+        page = Paginator(queryset, self.per_page).get_page(request.GET.get(self.prefix + "page"))
+        return BoundList(self, page, sort, query, **actions)
+
+    def _sort_fields(self, sort: str) -> tuple[str, ...] | None:
+        if not sort:
+            return ()
+        key, descending = sort.lstrip("-"), sort.startswith("-")
+        column = next((c for c in self.columns if c.sort and c.sort == key), None)
+        if column is None:
+            return None
+        first, *rest = column.fields
+        return (_flip(first) if descending else first, *rest)
+
+
+@dataclass
+class BoundList:
+    listing: Listing
+    page: Page
     sort: str
     query: str
+    can_write: bool = False
+    add_url: str = ""
+    add_choices: list[AddChoice] = field(default_factory=list)
+    refresh_url: str = ""  # a link that reloads the list
+    refresh_selected_url: str = ""  # POSTs the ticked rows (re-check them)
+    delete_url: str = ""  # POSTs the ticked rows to a bulk_delete view
+
+    def __iter__(self):
+        return iter(self.page)
+
+    @property
+    def selectable(self) -> bool:
+        """Rows carry checkboxes when some action takes ticked rows."""
+        return self.can_write and bool(self.delete_url or self.refresh_selected_url)
+
+    @property
+    def form_id(self) -> str:
+        return f"{self.listing.id}-form"
 
 
-def list_state(
-    request, queryset, *, sorts: dict[str, str], default: str, search=None, prefix: str = ""
-) -> ListState:
-    """Apply ``?<prefix>q=`` (through ``search(queryset, q)``), ``?<prefix>sort=`` (a key of
-    ``sorts`` with an optional leading "-") and ``?<prefix>page=``. Unknown values fall back to
-    the defaults rather than erroring."""
-    query = request.GET.get(prefix + "q", "").strip()[:100]
-    if query and search is not None:
-        queryset = search(queryset, query)
-    sort = request.GET.get(prefix + "sort", default)
-    field = sorts.get(sort.lstrip("-"))
-    if field is None:
-        sort, field = default, sorts[default.lstrip("-")]
-    descending = sort.startswith("-")
-    queryset = queryset.order_by(("-" if descending else "") + field, "pk")
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get(prefix + "page"))
-    return ListState(page=page, sort=sort, query=query)
+def _desc(field_name: str) -> bool:
+    return field_name.startswith("-")
+
+
+def _flip(field_name: str) -> str:
+    return field_name[1:] if _desc(field_name) else f"-{field_name}"
 
 
 _ID = re.compile(r"[0-9]{1,18}")
@@ -42,8 +130,33 @@ def selected_ids(request) -> list[int]:
     """The row ids ticked in a list (``selected`` checkboxes), as ints.
 
     Anything that is not a plausible primary key (empty, non-ASCII digits, beyond bigint) is
-    dropped rather than reaching the database; the caller still fetches the rows through the
+    dropped rather than reaching the database; the service still fetches the rows through the
     account, so another account's ids match nothing.
     """
     values = request.POST.getlist("selected")[:MAX_SELECTED]
     return sorted({int(v) for v in values if _ID.fullmatch(v)})
+
+
+def bulk_delete(request, delete, *, noun: str, plural: str = "", back: str):
+    """The toolbar's delete, the same on every list: ``delete(actor, ids)`` deletes what it finds
+    of the account's among the ticked ids (other accounts' ids and rows already gone are ignored)
+    and returns the labels of what it deleted; the message says how many. A refusal (e.g. the
+    account's last Administrator) deletes nothing and says why."""
+    plural = plural or f"{noun}s"
+    ids = selected_ids(request) if request.method == "POST" else []
+    if request.method == "POST" and not ids:
+        messages.error(request, f"Select the {plural} to delete.")
+    elif ids:
+        try:
+            deleted = delete(request.actor, ids)
+        except Refused as refused:
+            messages.error(request, f"Nothing was deleted. {refused.message}")
+        except PermissionDenied as denied:
+            messages.error(request, f"Nothing was deleted. {denied}")
+        else:
+            if deleted:
+                word = noun if len(deleted) == 1 else plural
+                messages.success(request, f"Deleted {len(deleted)} {word}: {', '.join(deleted)}.")
+            else:
+                messages.error(request, f"None of the selected {plural} exist any more.")
+    return redirect(back)

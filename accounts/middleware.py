@@ -18,11 +18,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from .audit import client_ip
+from .actors import Actor
 from .context_processors import is_dialog
 from .ipnets import ip_allowed
-from .permissions import Access
 from .registry import first_answer
+from .requests import client_ip
 from .sessions import session_host_matches
 
 
@@ -57,7 +57,8 @@ class TenantMiddleware:
 
         if not session_host_matches(request) or not _address_allowed(request):
             request.user = AnonymousUser()
-        request.access = SimpleLazyObject(lambda: Access(request.user))
+        request.actor = Actor.of(request)
+        request.access = SimpleLazyObject(lambda: request.actor.access)
         if request.site == "panel" and request.user.is_authenticated:
             request.account = request.user.account
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from .registry import LazyRegistry, Module, modules
@@ -108,12 +109,17 @@ class Access:
 
 
 def require_write(actor, module: str) -> None:
-    """Services ask again before writing (DESIGN: Permissions). ``actor`` None: the platform
-    itself (demo data, management commands). Raises PermissionDenied (a 403 in a view)."""
-    from django.core.exceptions import PermissionDenied
-
-    if actor is not None and not Access(actor).can_write(module):
+    """Services ask again before writing (DESIGN: Permissions): ``actor`` (an Actor; PLATFORM for
+    demo data and management commands) may write ``module``. Raises PermissionDenied (a 403 in a
+    view)."""
+    if not actor.is_platform and not actor.access.can_write(module):
         raise PermissionDenied(f"You may not change {MODULES[module].label}.")
+
+
+def require_admin(actor) -> None:
+    """The actor is a writable Administrator of their account (or the platform)."""
+    if not actor.is_platform and not actor.access.can_admin(write=True):
+        raise PermissionDenied("Only an Administrator may do this.")
 
 
 def _check_module(module: str) -> None:

@@ -1,5 +1,6 @@
 """Small helpers about the incoming request that several apps need."""
 
+from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -10,3 +11,14 @@ def safe_next_url(request) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if safe else ""
+
+
+def client_ip(request) -> str | None:
+    """The caller's address: REMOTE_ADDR, or the last untrusted X-Forwarded-For hop."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.META.get("REMOTE_ADDR") or None

@@ -16,7 +16,8 @@ from datetime import timedelta
 from django.conf import settings
 from ua_parser import parse
 
-from . import audit
+from .actors import Actor
+from .requests import client_ip
 
 BROWSER_COOKIE = "browser_id"
 _COOKIE_SALT = "accounts.security.browser_id"
@@ -65,13 +66,11 @@ def after_sign_in(request, user) -> None:
     setattr(request, _SET_COOKIE_ATTRIBUTE, value)  # BrowserCookieMiddleware writes it
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     record_sign_in(
-        user=user,
+        actor=Actor(user, client_ip(request)),
         token_hash=hash_browser_id(value),
         browser=browser_label(user_agent),
         user_agent=user_agent[:512],
-        ip=audit.client_ip(request),
         session_key=request.session.session_key or "",
-        request=request,
     )
 
 

@@ -4,16 +4,17 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import audit
+from .actors import PLATFORM, Actor
+from .errors import Refused
 from .formatting import format_date, format_datetime
 from .mail import send_mail_later
 from .models import Account, DeviceSession, KnownDevice, SecurityAddons
-from .permissions import Access, require_write
+from .permissions import require_admin, require_write
 from .registry import hooks
 
 # What the Config tab's edit dialog changes (the audit entry shows each before → after).
@@ -39,7 +40,7 @@ SECURITY_FIELDS = ["login_notifications", "new_device_alerts"]
 
 
 @transaction.atomic
-def create_account(*, name: str, email: str, actor=None, **fields) -> Account:
+def create_account(*, name: str, email: str, actor: Actor = PLATFORM, **fields) -> Account:
     account = Account(name=name, email=email, **fields)
     account.full_clean()
     account.save()
@@ -68,11 +69,11 @@ def next_billing_method_change(account: Account):
 
 
 @transaction.atomic
-def update_account_profile(*, actor, account: Account, values: dict, request=None) -> Account:
+def update_account_profile(*, actor: Actor, account: Account, values: dict) -> Account:
     """Apply the Config tab's edit to ``account``.
 
-    ``values`` holds :data:`PROFILE_FIELDS` (already parsed by the form). Raises ValidationError
-    keyed by field for what the rules refuse: another account's company name, a currency change
+    ``values`` holds :data:`PROFILE_FIELDS` (already parsed by the form). Raises Refused keyed
+    by field for what the rules refuse: another account's company name, a currency change
     once the account has payments, a billing-method change within 30 days of the last.
     """
     require_write(actor, "config")
@@ -102,7 +103,7 @@ def update_account_profile(*, actor, account: Account, values: dict, request=Non
         else:
             account.billing_method_changed = timezone.now()
     if errors:
-        raise ValidationError(errors)
+        raise Refused(errors)
 
     for field in PROFILE_FIELDS:
         if field in values:
@@ -115,7 +116,6 @@ def update_account_profile(*, actor, account: Account, values: dict, request=Non
             "account.profile_updated",
             account=account,
             actor=actor,
-            request=request,
             target=account,
             changes=changes,
         )
@@ -124,13 +124,13 @@ def update_account_profile(*, actor, account: Account, values: dict, request=Non
 
 @transaction.atomic
 def update_security_addons(
-    *, actor, login_notifications: bool, new_device_alerts: bool, request=None
+    *, actor: Actor, login_notifications: bool, new_device_alerts: bool
 ) -> SecurityAddons:
     """The signed-in user's own Security & Add-ons switches."""
     addons, _ = (
         SecurityAddons.objects.for_account(actor.account)
         .select_for_update()
-        .get_or_create(user=actor, defaults={"account_id": actor.account_id})
+        .get_or_create(user=actor.user, defaults={"account_id": actor.account_id})
     )
     before = audit.snapshot(addons, SECURITY_FIELDS)
     addons.login_notifications = login_notifications
@@ -142,8 +142,7 @@ def update_security_addons(
             "user.security_updated",
             account=addons.account,
             actor=actor,
-            request=request,
-            target=actor,
+            target=actor.user,
             changes=changes,
         )
     return addons
@@ -151,19 +150,12 @@ def update_security_addons(
 
 @transaction.atomic
 def record_sign_in(
-    *,
-    user,
-    token_hash: str,
-    browser: str,
-    user_agent: str,
-    ip: str | None,
-    session_key: str,
-    request=None,
+    *, actor: Actor, token_hash: str, browser: str, user_agent: str, session_key: str
 ) -> tuple[KnownDevice, bool]:
-    """Remember the device ``user`` signed in from, and this session on it; queue their mail.
-
-    Returns ``(device, is_new)``. Called by ``accounts.security.after_sign_in``.
+    """Remember the device ``actor`` (who just signed in) used, and this session on it; queue
+    their mail. Returns ``(device, is_new)``. Called by ``accounts.security.after_sign_in``.
     """
+    user, ip = actor.user, actor.ip
     now = timezone.now()
     device, is_new = KnownDevice.objects.for_account(user.account).get_or_create(
         user=user,
@@ -197,8 +189,7 @@ def record_sign_in(
         audit.record(
             "device.added",
             account=user.account,
-            actor=user,
-            request=request,
+            actor=actor,
             target=user,
             data={"browser": browser},
         )
@@ -212,13 +203,13 @@ def record_sign_in(
 
 
 @transaction.atomic
-def revoke_device(*, actor, device: KnownDevice, request=None) -> int:
+def revoke_device(*, actor: Actor, device: KnownDevice) -> int:
     """Forget ``device`` and end its sessions; returns how many sessions were ended.
 
     A user revokes their own devices; an Administrator may revoke any staff user's device.
     """
     if device.user_id != actor.pk:
-        _require_admin_write(actor)
+        require_admin(actor)
     device = (
         KnownDevice.objects.for_account(device.account)
         .select_for_update()
@@ -233,7 +224,6 @@ def revoke_device(*, actor, device: KnownDevice, request=None) -> int:
         "device.revoked",
         account=device.account,
         actor=actor,
-        request=request,
         target=device.user,
         data={
             "browser": device.browser,
@@ -260,11 +250,6 @@ def _mail_user(user, template: str, subject: str, device: KnownDevice, now) -> N
     send_mail_later(account, f"{account.name}: {subject}", body, [user.email])
 
 
-def _date_shower(actor, account):
-    tz = actor.effective_time_zone if actor is not None else account.time_zone
+def _date_shower(actor: Actor, account):
+    tz = actor.user.effective_time_zone if actor.user is not None else account.time_zone
     return lambda moment: format_date(moment, account.date_format, tz)
-
-
-def _require_admin_write(actor) -> None:
-    if not Access(actor).can_admin(write=True):
-        raise PermissionDenied("Only an Administrator may do this.")

@@ -8,6 +8,8 @@ they are marked Verified without a lookup, and the history says so.
 from decimal import Decimal
 from io import BytesIO
 
+from accounts.actors import PLATFORM
+
 from . import services
 from .dns_check import CheckResult
 from .logos import inspect
@@ -72,10 +74,10 @@ def populate(accounts, stdout) -> None:
                 "access_areas": DEFAULT_ACCESS_AREAS,
                 "logo": inspect(_Upload(_logo_svg(spec["mark"], spec["primary_color"]))),
             }
-            domain = services.create_domain(actor=None, account=account, data=data)
+            domain = services.create_domain(actor=PLATFORM, account=account, data=data)
         if not domain.is_verified:
             services.record_check(
-                actor=None, domain=domain, result=CheckResult(domain.domain, True, DEMO_FOUND)
+                actor=PLATFORM, domain=domain, result=CheckResult(domain.domain, True, DEMO_FOUND)
             )
     stdout.write(
         "Demo portals: http://portal.acme.localhost:8000/ (Acme) and "

@@ -95,6 +95,11 @@ def check_cname(name: str) -> CheckResult:
     return failed(f"The CNAME points at {found_text}, not at {target_name()}.")
 
 
+def not_answered(name: str, exc: BaseException | None) -> CheckResult:
+    """The answer for a check that raised or did not finish in time (check_in_parallel)."""
+    return CheckResult(name, False, "The DNS check did not finish. Try again later.", False)
+
+
 def _public_only(addresses: list[str]) -> str:
     """The addresses to show a tenant: public ones as found, the platform's private network never
     (a check must not become a way to map internal hosts)."""

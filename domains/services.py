@@ -5,14 +5,15 @@ effects to commit: the host cache is forgotten by domains/signals.py, replaced l
 deleted from storage. DNS lookups are network calls and run before any transaction opens.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
-from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit
+from accounts.actors import PLATFORM, Actor
+from accounts.errors import Refused
+from accounts.parallel import check_in_parallel
 from accounts.permissions import require_write
 
 from . import dns_check
@@ -33,12 +34,11 @@ EDITABLE = [
 ]
 AUDITED = [*EDITABLE, "logo", "status"]
 STATUS_FIELDS = ["status", "last_check_found"]
-MAX_PARALLEL_CHECKS = 8
 DUPLICATE = "This domain is already used by a portal on this platform."
 
 
 @transaction.atomic
-def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
+def create_domain(*, actor: Actor, account, data: dict) -> PortalDomain:
     """Add a portal domain (Pending DNS until a Check finds its CNAME)."""
     require_write(actor, "domains")
     domain = PortalDomain(account=account, status=DnsStatus.PENDING)
@@ -48,7 +48,6 @@ def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
         "domain.created",
         account=account,
         actor=actor,
-        request=request,
         target=domain,
         changes=audit.diff({}, audit.snapshot(domain, AUDITED)),
     )
@@ -56,7 +55,7 @@ def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
 
 
 @transaction.atomic
-def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> PortalDomain:
+def update_domain(*, actor: Actor, domain: PortalDomain, data: dict) -> PortalDomain:
     """Change a portal domain. A new host name starts again at Pending DNS and stops being served
     until it is checked: the old name's verification says nothing about the new one."""
     require_write(actor, "domains")
@@ -75,7 +74,6 @@ def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> P
             "domain.updated",
             account=domain.account,
             actor=actor,
-            request=request,
             target=domain,
             changes=changes,
         )
@@ -83,16 +81,16 @@ def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> P
 
 
 @transaction.atomic
-def delete_domains(*, actor, account, ids, request=None) -> list[str]:
+def delete_domains(actor: Actor, ids) -> list[str]:
     """Delete the account's domains among ``ids`` (others' ids are ignored); their names."""
     require_write(actor, "domains")
     deleted = []
-    for domain in PortalDomain.objects.for_account(account).filter(pk__in=ids).order_by("domain"):
+    domains = PortalDomain.objects.for_account(actor.account).filter(pk__in=ids).order_by("domain")
+    for domain in domains:
         audit.record(
             "domain.deleted",
-            account=account,
+            account=domain.account,
             actor=actor,
-            request=request,
             target=domain,
             changes=audit.diff(audit.snapshot(domain, AUDITED), {}),
         )
@@ -102,32 +100,36 @@ def delete_domains(*, actor, account, ids, request=None) -> list[str]:
     return deleted
 
 
-def check_domain(*, actor, domain: PortalDomain, request=None) -> DomainCheck | None:
+def check_domain(*, actor: Actor, domain: PortalDomain) -> DomainCheck | None:
     """Resolve the domain's CNAME now and record the outcome (None: it was deleted meanwhile)."""
     require_write(actor, "domains")
     result = dns_check.check_cname(domain.domain)  # no transaction is open during the lookup
-    return record_check(actor=actor, domain=domain, result=result, request=request)
+    return record_check(actor=actor, domain=domain, result=result)
 
 
-def check_domains(*, actor, domains, request=None) -> list[DomainCheck]:
+def check_domains(*, actor: Actor, domains) -> list[DomainCheck]:
     """Check several domains; the lookups run side by side so N domains take one lifetime."""
     require_write(actor, "domains")
     domains = list(domains)
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(domains) or 1)) as pool:
-        results = list(pool.map(dns_check.check_cname, [d.domain for d in domains]))
+    results = check_in_parallel(
+        [d.domain for d in domains],
+        dns_check.check_cname,
+        timeout=settings.DNS_RESOLVER_LIFETIME,
+        failed=dns_check.not_answered,
+    )
     checks = []
     for domain, result in zip(domains, results, strict=True):
-        check = record_check(actor=actor, domain=domain, result=result, request=request)
+        check = record_check(actor=actor, domain=domain, result=result)
         if check is not None:
             checks.append(check)
     return checks
 
 
 @transaction.atomic
-def record_check(*, actor, domain: PortalDomain, result, request=None) -> DomainCheck | None:
+def record_check(*, actor: Actor, domain: PortalDomain, result) -> DomainCheck | None:
     """Store a check's outcome: status, time, what was found, a history row and the audit entry.
 
-    A check by a person is always audited; the scheduled re-check (``actor`` None) only when the
+    A check by a person is always audited; the scheduled re-check (PLATFORM) only when the
     status changes, so the audit log shows what happened without a line per domain per run.
     """
     domain = (
@@ -160,15 +162,14 @@ def record_check(*, actor, domain: PortalDomain, result, request=None) -> Domain
         status=outcome,
         found=domain.last_check_found,
         checked_at=domain.last_checked_at,
-        checked_by=actor if actor is not None and actor.is_authenticated else None,
+        checked_by=actor.user,
     )
     changes = audit.diff(before, audit.snapshot(domain, STATUS_FIELDS))
-    if actor is not None or "status" in changes:
+    if not actor.is_platform or "status" in changes:
         audit.record(
             "domain.checked",
             account=domain.account,
             actor=actor,
-            request=request,
             target=domain,
             changes=changes,
             data={"status": domain.get_status_display(), "found": domain.last_check_found},
@@ -186,7 +187,7 @@ def check_all_domains(*, batch: int = 50):
             )
         )
         before = {d.pk: d.get_status_display() for d in domains}
-        for check in check_domains(actor=None, domains=domains):
+        for check in check_domains(actor=PLATFORM, domains=domains):
             yield before[check.domain_id], check
 
 
@@ -208,7 +209,7 @@ def _save(domain: PortalDomain) -> None:
         with transaction.atomic():
             domain.save()
     except IntegrityError as exc:  # another account claimed the name between check and save
-        raise ValidationError({"domain": DUPLICATE}) from exc
+        raise Refused(DUPLICATE, "domain") from exc
 
 
 def _delete_file_on_commit(field_file) -> None:

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from accounts.lists import selected_ids
+from accounts.errors import Refused, show_refusal
+from accounts.lists import Column, Listing, bulk_delete, selected_ids
 from accounts.permissions import requires
 from accounts.requests import safe_next_url
 from accounts.tenancy import get_for_account_or_404
@@ -21,14 +22,19 @@ from .logos import logo_response
 from .models import PortalDomain
 
 SAFE = ["GET", "HEAD"]
-PER_PAGE = 25
 HISTORY_PER_PAGE = 20
-SORTS = {
-    "domain": ("domain",),
-    "status": ("status", "domain"),
-    "checked": ("-last_checked_at", "domain"),
-}
-COLUMNS = [("Domain", "domain"), ("Status", "status"), ("Goto", "")]
+DOMAINS = Listing(
+    id="domains",
+    title="Portal",
+    columns=(
+        Column("Domain", "domain"),
+        Column("Status", "status", ("status", "domain")),
+        Column("Goto"),
+    ),
+    default_sort="domain",
+    item_name="domain",
+    help="domains",
+)
 
 
 def portal_url(request, domain: PortalDomain) -> str:
@@ -41,24 +47,19 @@ def portal_url(request, domain: PortalDomain) -> str:
 @requires("domains")
 @require_safe
 def domain_list(request):
-    queryset = PortalDomain.objects.for_account(request.account).order_by(
-        *_ordering(request.GET.get("sort", "")), "pk"
+    domains = DOMAINS.bind(
+        request,
+        PortalDomain.objects.for_account(request.account),
+        can_write=request.access.can_write("domains"),
+        add_url=reverse("domains:add"),
+        refresh_url=reverse("domains:list"),
+        refresh_selected_url=reverse("domains:refresh"),
+        delete_url=reverse("domains:delete"),
     )
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
-    for domain in page:
+    for domain in domains:
         domain.open_url = portal_url(request, domain) if domain.is_verified else ""
     return render(
-        request,
-        "domains/list.html",
-        {
-            "page": page,
-            "columns": COLUMNS,
-            "can_write": request.access.can_write("domains"),
-            "target": dns_check.target_name(),
-            "add_url": reverse("domains:add"),
-            "delete_url": reverse("domains:delete"),
-            "refresh_selected_url": reverse("domains:refresh"),
-        },
+        request, "domains/list.html", {"domains": domains, "target": dns_check.target_name()}
     )
 
 
@@ -68,10 +69,10 @@ def domain_add(request):
     if request.method == "POST" and form.is_valid():
         try:
             domain = services.create_domain(
-                actor=request.user, account=request.account, data=form.cleaned_data, request=request
+                actor=request.actor, account=request.account, data=form.cleaned_data
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except (Refused, ValidationError) as refused:
+            show_refusal(form, refused)
         else:
             messages.success(
                 request, f"{domain.domain} was added. Create its CNAME record, then press Check."
@@ -89,10 +90,10 @@ def domain_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             domain = services.update_domain(
-                actor=request.user, domain=domain, data=form.cleaned_data, request=request
+                actor=request.actor, domain=domain, data=form.cleaned_data
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except (Refused, ValidationError) as refused:
+            show_refusal(form, refused)
         else:
             messages.success(request, f"{domain.domain} was saved.")
             return redirect("domains:list")
@@ -137,7 +138,7 @@ def domain_check(request, pk):
     back = safe_next_url(request) or reverse("domains:detail", kwargs={"pk": domain.pk})
     if request.method != "POST":
         return redirect(back)
-    check = services.check_domain(actor=request.user, domain=domain, request=request)
+    check = services.check_domain(actor=request.actor, domain=domain)
     _report(request, [check] if check else [])
     return redirect(back)
 
@@ -159,21 +160,15 @@ def domain_refresh(request):
             )
         elif selected:
             domains = PortalDomain.objects.for_account(request.account).filter(pk__in=selected)
-            _report(request, services.check_domains(actor=request.user, domains=domains))
+            _report(request, services.check_domains(actor=request.actor, domains=domains))
     return redirect(safe_next_url(request) or reverse("domains:list"))
 
 
 @requires("domains")
 def domain_delete(request):
-    if request.method == "POST":
-        deleted = services.delete_domains(
-            actor=request.user, account=request.account, ids=selected_ids(request), request=request
-        )
-        if deleted:
-            messages.success(request, f"Deleted: {', '.join(deleted)}.")
-        else:
-            messages.error(request, "Select the domains to delete.")
-    return redirect("domains:list")
+    return bulk_delete(
+        request, services.delete_domains, noun="domain", back=reverse("domains:list")
+    )
 
 
 @requires("domains")
@@ -182,14 +177,6 @@ def domain_logo(request, pk):
     if request.method not in SAFE:
         return HttpResponseNotAllowed(SAFE)
     return logo_response(domain)
-
-
-def _ordering(sort: str) -> tuple[str, ...]:
-    """``?sort=status`` or ``?sort=-status`` (descending); anything else sorts by domain."""
-    fields = SORTS.get(sort.lstrip("-"), SORTS["domain"])
-    if sort.startswith("-") and sort.lstrip("-") in SORTS:
-        return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
-    return fields
 
 
 def _report(request, checks) -> None:

@@ -3,6 +3,8 @@ offline). The credentials are random look-alikes, so a check against the real ga
 
 import secrets
 
+from accounts.actors import PLATFORM
+
 from .models import Gateway
 from .services import create_gateway
 
@@ -13,7 +15,7 @@ def populate(accounts, stdout) -> None:
         for name, gateway_type, data in _gateways(account):
             if name in existing:
                 continue
-            create_gateway(actor=None, account=account, gateway_type=gateway_type, data=data)
+            create_gateway(actor=PLATFORM, account=account, gateway_type=gateway_type, data=data)
             stdout.write(f"  {account.name}: added the demo gateway {name}")
 
 

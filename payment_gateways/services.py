@@ -5,12 +5,14 @@ held open across a network call): :func:`verify_gateways` makes the calls first,
 then records each result in a short transaction of its own.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit
+from accounts.actors import Actor
+from accounts.errors import Refused
+from accounts.parallel import check_in_parallel
 from accounts.permissions import require_write
 
 from .models import Gateway, last4
@@ -29,11 +31,7 @@ AUDITED_FIELDS = [
     "webhook_id",
 ]
 SECRET_FIELDS = ("secret_key", "webhook_secret")
-MAX_PARALLEL_CHECKS = 8
-
-
-class DuplicateName(Exception):
-    """Another gateway of the account took the name between the form's check and the save."""
+DUPLICATE_NAME = "You already have a gateway with this name."
 
 
 def _snapshot(gateway: Gateway) -> dict:
@@ -55,12 +53,12 @@ def _save(gateway: Gateway) -> None:
             gateway.save()
     except IntegrityError as exc:
         if Gateway.objects.for_account(gateway.account).filter(name__iexact=gateway.name).exists():
-            raise DuplicateName(gateway.name) from exc
+            raise Refused(DUPLICATE_NAME, "name") from exc
         raise
 
 
 @transaction.atomic
-def create_gateway(*, actor, account, gateway_type: str, data: dict, request=None) -> Gateway:
+def create_gateway(*, actor: Actor, account, gateway_type: str, data: dict) -> Gateway:
     """Add a gateway from a form's cleaned data; its status starts as Not checked."""
     require_write(actor, "api")
     gateway = Gateway(account=account, type=gateway_type)
@@ -70,7 +68,6 @@ def create_gateway(*, actor, account, gateway_type: str, data: dict, request=Non
         "gateway.created",
         account=account,
         actor=actor,
-        request=request,
         target=gateway,
         changes=audit.diff({}, _snapshot(gateway)),
     )
@@ -78,7 +75,7 @@ def create_gateway(*, actor, account, gateway_type: str, data: dict, request=Non
 
 
 @transaction.atomic
-def update_gateway(*, actor, gateway: Gateway, data: dict, request=None) -> Gateway:
+def update_gateway(*, actor: Actor, gateway: Gateway, data: dict) -> Gateway:
     """Change a gateway; blank secrets keep the stored ones. Changed credentials are unchecked
     until the next check (the view runs one straight after)."""
     require_write(actor, "api")
@@ -98,7 +95,6 @@ def update_gateway(*, actor, gateway: Gateway, data: dict, request=None) -> Gate
             "gateway.updated",
             account=gateway.account,
             actor=actor,
-            request=request,
             target=gateway,
             changes=changes,
         )
@@ -106,49 +102,49 @@ def update_gateway(*, actor, gateway: Gateway, data: dict, request=None) -> Gate
 
 
 @transaction.atomic
-def delete_gateways(*, actor, account, ids, request=None) -> int:
-    """Delete the account's gateways among ``ids`` (others' ids match nothing)."""
+def delete_gateways(actor: Actor, ids) -> list[str]:
+    """Delete the account's gateways among ``ids`` (others' ids match nothing); their names."""
     require_write(actor, "api")
-    gateways = list(Gateway.objects.for_account(account).filter(pk__in=ids))
+    gateways = list(Gateway.objects.for_account(actor.account).filter(pk__in=ids).order_by("name"))
     for gateway in gateways:
         audit.record(
             "gateway.deleted",
-            account=account,
+            account=gateway.account,
             actor=actor,
-            request=request,
             target=gateway,
             changes=audit.diff(_snapshot(gateway), {}),
         )
         gateway.delete()
-    return len(gateways)
+    return [gateway.name for gateway in gateways]
 
 
-def verify_gateways(*, actor, gateways: list[Gateway], request=None) -> list[Gateway]:
+def verify_gateways(*, actor: Actor, gateways: list[Gateway]) -> list[Gateway]:
     """Check each gateway's credentials with the gateway and record Verified or Failed.
 
-    The calls run in parallel worker threads (network only, no database), each bounded by
+    The calls run side by side (network only, no database), each bounded by
     GATEWAY_TIMEOUT_SECONDS, so a page checking several gateways waits about one timeout.
     """
     require_write(actor, "api")
-    if not gateways:
-        return []
     clients = [client_for(gateway) for gateway in gateways]
-    with ThreadPoolExecutor(max_workers=min(len(clients), MAX_PARALLEL_CHECKS)) as pool:
-        results = list(pool.map(_run_check, clients))
+    results = check_in_parallel(
+        clients,
+        lambda client: client.verify(),
+        timeout=settings.GATEWAY_TIMEOUT_SECONDS,
+        failed=_check_failed,
+    )
     return [
-        _record_check(actor, gateway, result, request)
+        _record_check(actor, gateway, result)
         for gateway, result in zip(gateways, results, strict=True)
     ]
 
 
-def _run_check(client) -> CheckResult:
-    try:
-        return client.verify()
-    except Exception as exc:  # a check must end in a recorded status, never a 500
-        return CheckResult(False, client.clean_message(f"The check failed: {exc}"))
+def _check_failed(client, exc) -> CheckResult:
+    if exc is None:
+        return CheckResult(False, "The gateway did not answer in time.")
+    return CheckResult(False, client.clean_message(f"The check failed: {exc}"))
 
 
-def _record_check(actor, gateway: Gateway, result: CheckResult, request) -> Gateway:
+def _record_check(actor: Actor, gateway: Gateway, result: CheckResult) -> Gateway:
     # durable: recording must not join a caller's transaction, which would then have been open
     # across the network call just made.
     with transaction.atomic(durable=True):
@@ -167,7 +163,6 @@ def _record_check(actor, gateway: Gateway, result: CheckResult, request) -> Gate
             "gateway.checked",
             account=gateway.account,
             actor=actor,
-            request=request,
             target=gateway,
             changes=audit.diff(
                 before, {"status": gateway.get_status_display(), "reason": result.message}

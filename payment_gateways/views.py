@@ -1,13 +1,14 @@
 """The API tab: list, add, edit, check and delete the account's payment gateways."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
-from accounts.lists import selected_ids
+from accounts.errors import Refused, show_refusal
+from accounts.lists import AddChoice, Column, Listing, bulk_delete, selected_ids
 from accounts.permissions import requires
 from accounts.tenancy import get_for_account_or_404
 
@@ -16,48 +17,42 @@ from .forms import FORMS
 from .models import Gateway
 from .webhooks import webhook_url
 
-PAGE_SIZE = 25
-SORTS = {
-    "name": ["name", "pk"],
-    "-name": ["-name", "-pk"],
-    "type": ["type", "name", "pk"],
-    "-type": ["-type", "name", "pk"],
-    "mode": ["mode", "name", "pk"],
-    "-mode": ["-mode", "name", "pk"],
-    "status": ["status", "name", "pk"],
-    "-status": ["-status", "name", "pk"],
-}
-COLUMNS = [
-    ("Name", "name"),
-    ("Type", "type"),
-    ("Mode", "mode"),
-    ("Client ID / key", ""),
-    ("Currencies", ""),
-    ("Status", "status"),
-]
+GATEWAYS = Listing(
+    id="gateways",
+    title="Payment gateways",
+    columns=(
+        Column("Name", "name"),
+        Column("Type", "type", ("type", "name")),
+        Column("Mode", "mode", ("mode", "name")),
+        Column("Client ID / key"),
+        Column("Currencies"),
+        Column("Status", "status", ("status", "name")),
+    ),
+    default_sort="name",
+    item_name="gateway",
+    help="api",
+    empty_text="No gateways yet. Add your PayPal or Stripe credentials with Add ▾.",
+)
 SECRET_PARAMETERS = ("secret_key", "webhook_secret")
 
 
 @requires("api")
 @require_safe
 def gateway_list(request):
-    sort = request.GET.get("sort", "name")
-    gateways = (
-        Gateway.objects.for_account(request.account)
-        .defer("secret_key", "webhook_secret")  # the list shows no secret: do not decrypt them
-        .order_by(*SORTS.get(sort, SORTS["name"]))
-    )
-    page = Paginator(gateways, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    # The list shows no secret: do not decrypt them.
+    gateways = Gateway.objects.for_account(request.account).defer("secret_key", "webhook_secret")
+    listing = GATEWAYS.bind(
         request,
-        "payment_gateways/list.html",
-        {
-            "page": page,
-            "columns": COLUMNS,
-            "types": Gateway.Type.choices,
-            "can_write": request.access.can_write("api"),
-        },
+        gateways,
+        can_write=request.access.can_write("api"),
+        add_choices=[
+            AddChoice(label, reverse("payment_gateways:add", args=[value]))
+            for value, label in Gateway.Type.choices
+        ],
+        refresh_selected_url=reverse("payment_gateways:refresh"),
+        delete_url=reverse("payment_gateways:delete"),
     )
+    return render(request, "payment_gateways/list.html", {"gateways": listing})
 
 
 @requires("api")
@@ -68,14 +63,13 @@ def gateway_add(request, gateway_type):
     if request.method == "POST" and form.is_valid():
         try:
             gateway = services.create_gateway(
-                actor=request.user,
+                actor=request.actor,
                 account=request.account,
                 gateway_type=gateway_type,
                 data=form.cleaned_data,
-                request=request,
             )
-        except services.DuplicateName:
-            form.add_error("name", "You already have a gateway with this name.")
+        except Refused as refused:
+            show_refusal(form, refused)
         else:
             return _verified_redirect(request, gateway, "added")
     return _render_form(request, form, None)
@@ -89,10 +83,10 @@ def gateway_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             gateway = services.update_gateway(
-                actor=request.user, gateway=gateway, data=form.cleaned_data, request=request
+                actor=request.actor, gateway=gateway, data=form.cleaned_data
             )
-        except services.DuplicateName:
-            form.add_error("name", "You already have a gateway with this name.")
+        except Refused as refused:
+            show_refusal(form, refused)
         else:
             return _verified_redirect(request, gateway, "saved")
     return _render_form(request, form, gateway)
@@ -116,7 +110,7 @@ def gateway_refresh(request):
     if len(gateways) > CHECKS_PER_REQUEST:
         messages.error(request, f"Check at most {CHECKS_PER_REQUEST} gateways at a time.")
         return redirect("payment_gateways:list")
-    checked = services.verify_gateways(actor=request.user, gateways=gateways, request=request)
+    checked = services.verify_gateways(actor=request.actor, gateways=gateways)
     for gateway in checked:
         _report(request, gateway, "checked")
     return redirect("payment_gateways:list")
@@ -124,16 +118,9 @@ def gateway_refresh(request):
 
 @requires("api")
 def gateway_delete(request):
-    if request.method != "POST":
-        return redirect("payment_gateways:list")
-    count = services.delete_gateways(
-        actor=request.user, account=request.account, ids=selected_ids(request), request=request
+    return bulk_delete(
+        request, services.delete_gateways, noun="gateway", back=reverse("payment_gateways:list")
     )
-    if count:
-        messages.success(request, f"Deleted {count} gateway{'s' if count != 1 else ''}.")
-    else:
-        messages.error(request, "Select the gateways to delete.")
-    return redirect("payment_gateways:list")
 
 
 def _form_class(gateway_type):
@@ -155,7 +142,7 @@ def _render_form(request, form, gateway):
 
 def _verified_redirect(request, gateway, verb):
     """Check the credentials just saved (after their transaction committed) and go to the list."""
-    (gateway,) = services.verify_gateways(actor=request.user, gateways=[gateway], request=request)
+    (gateway,) = services.verify_gateways(actor=request.actor, gateways=[gateway])
     _report(request, gateway, verb)
     return redirect("payment_gateways:list")
 

@@ -6,13 +6,7 @@ functions say so honestly instead of pretending: there are no customers to choos
 sign in, because no customer contact exists yet.
 """
 
-
-class SignInRefused(Exception):
-    """Sign-in did not happen; ``message`` is what the person at the portal is told."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+from accounts.errors import Refused
 
 
 def customer_choices(account) -> list[tuple[int, str]]:
@@ -33,6 +27,6 @@ def sign_in_contact(request, portal_domain, email: str, password: str):
     contact exists, so no credentials can be checked: it refuses and says that sign-in is not
     open yet, rather than claiming the email and password do not match.
     """
-    raise SignInRefused(
+    raise Refused(
         f"Sign-in to this portal is not open yet. Please contact {portal_domain.brand} for access."
     )

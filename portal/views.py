@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
+from accounts.errors import Refused
 from accounts.permissions import public
 from domains.logos import logo_response
 
@@ -36,7 +37,7 @@ def sign_in(request):
             services.sign_in_contact(
                 request, domain, form.cleaned_data["email"], form.cleaned_data["password"]
             )
-        except services.SignInRefused as refused:
+        except Refused as refused:
             form.add_error(None, refused.message)
         else:
             return redirect("portal:home")

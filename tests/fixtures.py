@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from accounts.actors import PLATFORM
 from accounts.registry import app_modules
 from accounts.services import create_account
 from accounts.sessions import SESSION_HOST_KEY
@@ -57,6 +58,7 @@ def account_b(db):
 @pytest.fixture
 def admin_a(account_a):
     return create_user(
+        actor=PLATFORM,
         account=account_a,
         email="admin@alpha.test",
         password=PASSWORD,
@@ -68,6 +70,7 @@ def admin_a(account_a):
 @pytest.fixture
 def user_a(account_a):
     return create_user(
+        actor=PLATFORM,
         account=account_a,
         email="user@alpha.test",
         password=PASSWORD,
@@ -79,6 +82,7 @@ def user_a(account_a):
 @pytest.fixture
 def admin_b(account_b):
     return create_user(
+        actor=PLATFORM,
         account=account_b,
         email="admin@bravo.test",
         password=PASSWORD,
@@ -90,6 +94,7 @@ def admin_b(account_b):
 @pytest.fixture
 def user_b(account_b):
     return create_user(
+        actor=PLATFORM,
         account=account_b,
         email="user@bravo.test",
         password=PASSWORD,

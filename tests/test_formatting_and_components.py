@@ -10,6 +10,7 @@ from django.template import RequestContext, Template
 from django.test import RequestFactory
 
 from accounts.formatting import format_date, format_datetime, format_money
+from accounts.lists import BoundList, Column, Listing
 
 
 @pytest.mark.parametrize(
@@ -58,18 +59,38 @@ def test_card_without_edit_url_has_no_pencil():
     assert "Edit View only" not in html
 
 
+NUMBERS = Listing(
+    id="users",
+    title="Users",
+    columns=(Column("Name", "name"), Column("Email")),
+    default_sort="name",
+    item_name="user",
+)
+
+
+def _bound(items, request_query="?sort=name&page=2", **actions):
+    request = RequestFactory().get("/things/" + request_query)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return BoundList(NUMBERS, page, request.GET.get("sort", ""), "", **actions)
+
+
 def test_list_component_toolbar_checkboxes_and_paging():
-    page = Paginator(list(range(120)), 50).page(2)
+    bound = _bound(
+        list(range(120)),
+        can_write=True,
+        add_url="/add/",
+        refresh_url="/users/",
+        delete_url="/delete/",
+    )
     html = _render(
-        '{% component "list" title="Users" id="users" columns=columns page=page add_url="/add/" '
-        'refresh_url="/users/" delete_url="/delete/" item_name="user" can_write=True %}'
-        '{% for n in page %}<tr><td><input type="checkbox" name="selected" value="{{ n }}" '
+        '{% component "list" list=bound %}'
+        '{% for n in bound %}<tr><td><input type="checkbox" name="selected" value="{{ n }}" '
         'form="users-form"></td><td>{{ n }}</td></tr>{% endfor %}{% endcomponent %}',
-        columns=[("Name", "name"), ("Email", "")],
-        page=page,
+        bound=bound,
     )
     assert 'href="/add/" data-dialog aria-label="Add user"' in html
     assert 'form method="post" action="/delete/" id="users-form"' in html
+    assert 'formaction="/delete/"' in html and 'data-confirm="Delete the selected user(s)?"' in html
     assert 'data-select-all="users-form"' in html
     assert '<th scope="col" aria-sort="ascending"><a href="?sort=-name">Name</a>' in html
     assert "Page 2 of 3 · 120 in all" in html
@@ -79,16 +100,42 @@ def test_list_component_toolbar_checkboxes_and_paging():
 
 
 def test_list_component_hides_writes_from_read_only_viewers():
-    page = Paginator([], 50).page(1)
     html = _render(
-        '{% component "list" title="Users" id="users" columns=columns page=page add_url="/add/" '
-        'delete_url="/delete/" item_name="user" can_write=False %}{% endcomponent %}',
-        columns=[],
-        page=page,
+        '{% component "list" list=bound %}{% endcomponent %}',
+        bound=_bound([], "", can_write=False, add_url="/add/", delete_url="/delete/"),
     )
     assert "/add/" not in html
     assert "/delete/" not in html
     assert "Nothing here yet." in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_sort", "order"),
+    [
+        ("", "name", ["name", "pk"]),
+        ("?sort=-name", "-name", ["-name", "-pk"]),  # the tie-break follows the direction
+        ("?sort=role", "role", ["role", "name", "pk"]),
+        ("?sort=-role", "-role", ["-role", "name", "-pk"]),
+        ("?sort=email", "name", ["name", "pk"]),  # not a sortable column: the default
+        ("?sort=nonsense", "name", ["name", "pk"]),
+    ],
+)
+def test_listing_sorts_by_declared_columns_only(world, query, expected_sort, order):
+    from users.models import User
+
+    listing = Listing(
+        id="t",
+        title="T",
+        columns=(
+            Column("Name", "name"),
+            Column("Email"),
+            Column("Role", "role", ("role", "name")),
+        ),
+        default_sort="name",
+    )
+    bound = listing.bind(RequestFactory().get("/" + query), User.objects.for_account(world["a"]))
+    assert bound.sort == expected_sort
+    assert list(bound.page.paginator.object_list.query.order_by) == order
 
 
 class _Form(forms.Form):

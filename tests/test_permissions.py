@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from accounts.actors import PLATFORM
 from accounts.navigation import SECTIONS
 from accounts.permissions import ALLOW, DENY, MODULES, Access, requires
 from users.models import User
@@ -91,8 +92,8 @@ def test_anonymous_is_sent_to_sign_in_everywhere_but_public_pages(world, anonymo
 def _grant_only(world, module, read_only=False):
     group, user = world["group_a"], world["user_a"]
     group.permissions = {module: ALLOW} if module else {}
-    save_group(group, actor=None)
-    update_user(user, actor=None, read_only=read_only)
+    save_group(group, actor=PLATFORM)
+    update_user(user, actor=PLATFORM, read_only=read_only)
 
 
 @pytest.mark.parametrize("module", [None, *MODULES])

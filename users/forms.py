@@ -7,6 +7,7 @@ from accounts.ipnets import ip_allowed, parse_ip_whitelist
 from accounts.mail import send_mail_later
 from accounts.permissions import ALLOW, DENY, MODULES
 
+from . import access
 from .models import PermissionGroup, User
 from .validators import PasswordRulesValidator
 
@@ -79,27 +80,49 @@ class UserForm(forms.ModelForm):
         ]
         widgets = {"ip_whitelist": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, account, actor, actor_ip=None, **kwargs):
+    def __init__(self, *args, account, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
-        # Editing yourself: a whitelist without your own address would lock you out at once.
-        self.own_ip = actor_ip if self.instance.pk == actor.pk else None
         self.creating = self.instance.pk is None
-        if not actor.is_administrator:
-            # Only Administrators make Administrators (the service refuses it too).
-            self.fields["role"].choices = [(User.Role.USER, User.Role.USER.label)]
+        own = not self.creating and self.instance.pk == actor.pk
+        # Editing yourself: a whitelist without your own address would lock you out at once.
+        self.own_ip = actor.ip if own else None
         self.fields["name"].required = True
-        self.fields["groups"].queryset = PermissionGroup.objects.for_account(account)
         self.fields["time_zone"].choices = [("", "Account default"), *time_zone_choices()]
+        # Offer only what users/access.py allows this actor (the service refuses the rest too).
+        grantable = access.grantable_groups(actor, account)
+        self.fields["groups"].queryset = PermissionGroup.objects.for_account(account).filter(
+            pk__in=[g.pk for g in grantable]
+        )
+        full_admin = access.is_full_admin(actor)
+        if not full_admin:
+            self.fields["role"].choices = [(User.Role.USER, User.Role.USER.label)]
+            self.fields["groups"].help_text = (
+                "Only groups whose modules you may change yourself are offered; the user's other "
+                "groups are kept."
+            )
+        if own and not full_admin:
+            for name in ("role", "groups", "read_only"):
+                self.fields[name].disabled = True
         if self.creating:
             del self.fields["is_active"]
+        elif self.instance.has_usable_password():
+            del self.fields["send_invitation"]
+        else:
+            self.fields["send_invitation"].label = "Send a new invitation"
+        if not full_admin and not own:
+            # Only Administrators set another user's password; others send an invitation.
+            del self.fields["password"]
+            if self.creating:
+                self.fields["send_invitation"].initial = True
+                self.fields["send_invitation"].disabled = True
+                self.fields[
+                    "send_invitation"
+                ].help_text = "The user chooses their own password from the invitation mail."
+        elif self.creating:
             self.fields["password"].help_text += " Required unless you send an invitation."
         else:
             self.fields["password"].help_text += " Leave blank to keep the current password."
-            if self.instance.has_usable_password():
-                del self.fields["send_invitation"]
-            else:
-                self.fields["send_invitation"].label = "Send a new invitation"
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -113,7 +136,12 @@ class UserForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         password = cleaned.get("password")
-        if self.creating and not password and not cleaned.get("send_invitation"):
+        if (
+            self.creating
+            and "password" in self.fields
+            and not password
+            and not cleaned.get("send_invitation")
+        ):
             self.add_error("password", "Enter a password, or tick “Send an invitation”.")
         if password:
             probe = User(email=cleaned.get("email") or "", name=cleaned.get("name") or "")
@@ -144,16 +172,21 @@ class GroupForm(forms.Form):
     PREFIX = "perm_"
     name = forms.CharField(max_length=100)
 
-    def __init__(self, *args, account, instance=None, **kwargs):
+    def __init__(self, *args, account, actor, instance=None, **kwargs):
         self.account, self.instance = account, instance
         initial = kwargs.pop("initial", {})
         if instance is not None:
             initial["name"] = instance.name
             initial.update({self.PREFIX + k: v for k, v in instance.permissions.items()})
         super().__init__(*args, initial=initial, **kwargs)
+        grantable = access.grantable_modules(actor)
         for key, module in MODULES.items():
+            # A module the actor may not change themselves is shown, not offered.
             self.fields[self.PREFIX + key] = forms.ChoiceField(
-                label=module.label, required=False, choices=EFFECT_CHOICES
+                label=module.label,
+                required=False,
+                choices=EFFECT_CHOICES,
+                disabled=key not in grantable,
             )
 
     def module_fields(self):

@@ -1,5 +1,7 @@
-"""Writes about staff users and permission groups, each audited (before → after)."""
+"""Writes about staff users and permission groups, each audited (before → after). Who may change
+which user or group is decided in users/access.py; these functions enforce it again."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -7,29 +9,17 @@ from django.urls import reverse
 
 import accounts.security
 from accounts import audit
+from accounts.actors import PLATFORM, Actor
+from accounts.errors import Refused
 from accounts.ipnets import ip_allowed
 from accounts.mail import send_mail_later
 from accounts.permissions import MODULES, require_write
 
-from . import throttle
+from . import access, throttle
 from .invitations import make_token
 from .models import GroupMembership, PermissionGroup, User
 
 USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_active", "ip_whitelist"]
-
-
-class SignInRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class UserRuleError(Exception):
-    """A rule about users refused the change; ``field`` is where the message belongs."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 # --- Sign-in -------------------------------------------------------------------------------------
@@ -39,32 +29,33 @@ def sign_in(request, email: str, password: str) -> User:
     """Check the throttle, authenticate, check the IP whitelist, log in (bound to this host).
 
     Every outcome is audited: to the user's account when the email belongs to a user, to the
-    platform log otherwise. Raises :class:`SignInRefused` with the message to show.
+    platform log otherwise. Raises :class:`Refused` with the message to show.
     """
-    ip = audit.client_ip(request)
+    visitor = request.actor  # not signed in yet: only the caller's address
+    ip = visitor.ip
     known = User.all_accounts.filter(email__iexact=email.strip()).select_related("account").first()
     account = known.account if known else None
 
     lock = throttle.current_lock(email, ip)
     if lock is not None:
         audit.record(
-            "login.locked", account=account, request=request, target=known, data={"email": email}
+            "login.locked", account=account, actor=visitor, target=known, data={"email": email}
         )
-        raise SignInRefused(lock.message)
+        raise Refused(lock.message)
 
     user = authenticate(request, username=email.strip(), password=password)
     if user is None:
         throttle.record_failure(email, ip)
         audit.record(
-            "login.failed", account=account, request=request, target=known, data={"email": email}
+            "login.failed", account=account, actor=visitor, target=known, data={"email": email}
         )
-        raise SignInRefused(
+        raise Refused(
             "That email and password do not match an active user. Check both and try again."
         )
 
     if not ip_allowed(ip, user.ip_whitelist):
-        audit.record("login.ip_refused", account=account, request=request, target=user)
-        raise SignInRefused(
+        audit.record("login.ip_refused", account=account, actor=visitor, target=user)
+        raise Refused(
             f"Your user may not sign in from this address ({ip}). Ask an Administrator of your "
             "account to add it to your IP whitelist."
         )
@@ -72,28 +63,18 @@ def sign_in(request, email: str, password: str) -> User:
     throttle.clear_failures(email, ip)
     login(request, user)  # accounts.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
-    audit.record("login.succeeded", account=user.account, actor=user, request=request, target=user)
+    audit.record("login.succeeded", account=user.account, actor=Actor(user, ip), target=user)
     return user
 
 
 def sign_out(request) -> None:
-    user = request.user
-    if user.is_authenticated:
-        audit.record("logout", account=user.account, actor=user, request=request, target=user)
+    actor = request.actor
+    if actor.user is not None:
+        audit.record("logout", account=actor.account, actor=actor, target=actor.user)
     logout(request)
 
 
-# --- Users ---
-
-
-def _require_users_write(actor, target: User | None = None, role: str | None = None) -> None:
-    """Users write access; and only an Administrator may touch an Administrator or make one, so
-    a user manager cannot raise themselves (or anyone) above their own role."""
-    require_write(actor, "users")
-    if actor is None or actor.is_administrator:
-        return
-    if role == User.Role.ADMINISTRATOR or (target is not None and target.is_administrator):
-        raise UserRuleError("Only an Administrator may create, change or delete an Administrator.")
+# --- Users ---------------------------------------------------------------------------------------
 
 
 def _user_snapshot(user: User, groups) -> dict:
@@ -103,17 +84,26 @@ def _user_snapshot(user: User, groups) -> dict:
 @transaction.atomic
 def create_user(
     *,
+    actor: Actor,
     account,
     email: str,
     password: str | None,
-    actor=None,
-    request=None,
     groups=(),
     send_invitation: bool = False,
     **fields,
 ) -> User:
     """Create a staff user of ``account``; without a password they get an invitation to set one."""
-    _require_users_write(actor, role=fields.get("role"))
+    require_write(actor, "users")
+    groups = list(groups)
+    access.check_user_write(
+        actor,
+        None,
+        role=fields.get("role"),
+        read_only=None,
+        groups_before=[],
+        groups_after=groups,
+        password=bool(password),
+    )
     user = User(account=account, email=email.strip().lower(), **fields)
     if password:
         user.set_password(password)
@@ -126,21 +116,37 @@ def create_user(
         "user.created",
         account=account,
         actor=actor,
-        request=request,
         target=user,
         changes=audit.diff({}, _user_snapshot(user, groups)),
     )
     if send_invitation:
-        invite(user, actor=actor, request=request)
+        invite(user, actor=actor)
     return user
 
 
 @transaction.atomic
-def update_user(user: User, *, actor, request=None, password=None, groups=None, **fields) -> User:
-    """Change a user. Refuses (UserRuleError) to let anyone lock the account out of itself."""
-    user = User.objects.for_account(user.account).select_for_update().get(pk=user.pk)
-    _require_users_write(actor, target=user, role=fields.get("role"))
+def update_user(user: User, *, actor: Actor, password=None, groups=None, **fields) -> User:
+    """Change a user. ``groups``: the groups the actor chose among those they may give (the
+    user's other groups are kept). Refuses (Refused) what users/access.py does not allow, and
+    anything that would lock the account out of itself."""
+    require_write(actor, "users")
+    user = (
+        User.objects.for_account(user.account)
+        .select_for_update()
+        .prefetch_related("groups")
+        .get(pk=user.pk)
+    )
     old_groups = list(user.groups.all())
+    new_groups = old_groups if groups is None else _kept_groups(actor, old_groups, groups)
+    access.check_user_write(
+        actor,
+        user,
+        role=fields.get("role"),
+        read_only=fields.get("read_only"),
+        groups_before=old_groups,
+        groups_after=new_groups,
+        password=bool(password),
+    )
     before = _user_snapshot(user, old_groups)
     _check_rules(actor, user, *_losing_power(user, fields))
     for name, value in fields.items():
@@ -153,7 +159,6 @@ def update_user(user: User, *, actor, request=None, password=None, groups=None, 
         user.session_generation += 1
     user.full_clean(exclude=["password"])
     user.save()
-    new_groups = old_groups if groups is None else list(groups)
     if groups is not None:
         _set_groups(user, new_groups)
     changes = audit.diff(before, _user_snapshot(user, new_groups))
@@ -161,41 +166,46 @@ def update_user(user: User, *, actor, request=None, password=None, groups=None, 
         changes["password"] = ["********", "********"]
     if changes:
         audit.record(
-            "user.updated",
-            account=user.account,
-            actor=actor,
-            request=request,
-            target=user,
-            changes=changes,
+            "user.updated", account=user.account, actor=actor, target=user, changes=changes
         )
     return user
 
 
+def _kept_groups(actor: Actor, old_groups, chosen) -> list:
+    """The chosen groups plus the user's groups the actor may not give or take (kept as they
+    are: the form does not offer them)."""
+    kept = [g for g in old_groups if not access.group_is_grantable(actor, g)]
+    return list({g.pk: g for g in [*chosen, *kept]}.values())
+
+
 @transaction.atomic
-def delete_users(users, *, actor, request=None) -> int:
-    """Delete users (all or none). Their sessions end: a deleted user cannot be loaded."""
-    users = list(users)
-    if not users:
-        return 0
+def delete_users(actor: Actor, ids, *, account=None) -> list[str]:
+    """Delete the account's users among ``ids`` (all or none of them; other accounts' ids match
+    nothing); returns their e-mail addresses. Their sessions end: a deleted user cannot be
+    loaded. ``account``: the actor's, unless the platform acts."""
+    require_write(actor, "users")
     users = list(
-        User.objects.for_account(users[0].account)
+        User.objects.for_account(account or actor.account)
         .select_for_update()
-        .filter(pk__in=[u.pk for u in users])
+        .prefetch_related("groups")
+        .filter(pk__in=ids)
+        .order_by("email")
     )
     for user in users:
-        _require_users_write(actor, target=user)
+        refusal = access.change_refusal(actor, user)
+        if refusal:
+            raise Refused(refusal)
         _check_rules(actor, user, "delete", None, others_going=users)
     for user in users:
         audit.record(
             "user.deleted",
             account=user.account,
             actor=actor,
-            request=request,
             target=user,
             changes=audit.diff(_user_snapshot(user, user.groups.all()), {}),
         )
         user.delete()
-    return len(users)
+    return [user.email for user in users]
 
 
 def _losing_power(user: User, fields: dict) -> tuple[str | None, str | None]:
@@ -209,30 +219,24 @@ def _losing_power(user: User, fields: dict) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _check_rules(actor, user, what: str | None, field: str | None, others_going=()):
+def _check_rules(actor: Actor, user, what: str | None, field: str | None, others_going=()):
     """Nobody may ``what`` (delete, deactivate, demote, make read only) themselves, nor the
     account's last active, writable Administrator."""
     if what is None:
         return
-    if actor is not None and actor.pk == user.pk:
-        raise UserRuleError(
-            f"You cannot {what} yourself. Ask another Administrator to do it.", field
-        )
+    if actor.pk is not None and actor.pk == user.pk:
+        raise Refused(f"You cannot {what} yourself. Ask another Administrator to do it.", field)
     if user.is_administrator and user.is_active and not user.read_only:
         going = {u.pk for u in others_going} | {user.pk}
         # Only a writable Administrator can undo mistakes: a read-only one does not count.
         remaining = (
             User.objects.for_account(user.account)
             .select_for_update()
-            .filter(
-                role=User.Role.ADMINISTRATOR,
-                is_active=True,
-                read_only=False,
-            )
+            .filter(role=User.Role.ADMINISTRATOR, is_active=True, read_only=False)
             .exclude(pk__in=going)
         )
         if not remaining.exists():
-            raise UserRuleError(
+            raise Refused(
                 f"You cannot {what} {user.email}: the account needs at least one active "
                 "Administrator. Make someone else an Administrator first.",
                 field,
@@ -253,11 +257,11 @@ def _set_groups(user: User, groups) -> None:
     )
 
 
-def invite(user: User, *, actor=None, request=None) -> None:
+def invite(user: User, *, actor: Actor = PLATFORM) -> None:
     """Mail ``user`` a single-use, expiring link where they choose their password."""
     path = reverse("users:invitation", kwargs={"token": make_token(user)})
-    link = request.build_absolute_uri(path) if request is not None else path
-    inviter = (actor.name or actor.email) if actor is not None else "An Administrator"
+    link = settings.PANEL_BASE_URL.rstrip("/") + path
+    inviter = (actor.user.name or actor.user.email) if actor.user else "An Administrator"
     body = (
         f"Hello {user.name or user.email},\n\n"
         f"{inviter} invited you to the {user.account.name} account console.\n"
@@ -266,26 +270,28 @@ def invite(user: User, *, actor=None, request=None) -> None:
         f"You will sign in with this email address: {user.email}\n"
     )
     send_mail_later(user.account, f"You are invited to {user.account.name}", body, [user.email])
-    audit.record("user.invited", account=user.account, actor=actor, request=request, target=user)
+    audit.record("user.invited", account=user.account, actor=actor, target=user)
 
 
 def _max_age_text() -> str:
-    from django.conf import settings
-
     hours = settings.INVITATION_MAX_AGE // 3600
     return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
 
 
 @transaction.atomic
-def accept_invitation(user: User, password: str, *, request=None) -> None:
+def accept_invitation(user: User, password: str, *, actor: Actor) -> None:
+    """``actor``: the visitor who opened the link (their address is audited)."""
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(
-        "user.invitation_accepted", account=user.account, actor=user, request=request, target=user
+        "user.invitation_accepted",
+        account=user.account,
+        actor=Actor(user, actor.ip),
+        target=user,
     )
 
 
-# --- Groups ---
+# --- Groups --------------------------------------------------------------------------------------
 
 
 def _group_snapshot(group: PermissionGroup) -> dict:
@@ -297,16 +303,18 @@ def _group_snapshot(group: PermissionGroup) -> dict:
 
 
 @transaction.atomic
-def save_group(group: PermissionGroup, *, actor, request=None) -> PermissionGroup:
+def save_group(group: PermissionGroup, *, actor: Actor) -> PermissionGroup:
     """Create or update a group (``group`` carries the new name and permissions)."""
-    _require_users_write(actor)
+    require_write(actor, "users")
     creating = group.pk is None
-    before = (
-        {}
+    stored = (
+        None
         if creating
-        else _group_snapshot(PermissionGroup.objects.for_account(group.account).get(pk=group.pk))
+        else PermissionGroup.objects.for_account(group.account).select_for_update().get(pk=group.pk)
     )
     group.permissions = {k: v for k, v in group.permissions.items() if v}
+    access.check_group_write(actor, stored.permissions if stored else {}, group.permissions)
+    before = _group_snapshot(stored) if stored else {}
     group.full_clean()
     group.save()
     changes = audit.diff(before, _group_snapshot(group))
@@ -315,7 +323,6 @@ def save_group(group: PermissionGroup, *, actor, request=None) -> PermissionGrou
             "group.created" if creating else "group.updated",
             account=group.account,
             actor=actor,
-            request=request,
             target=group,
             changes=changes,
         )
@@ -323,18 +330,22 @@ def save_group(group: PermissionGroup, *, actor, request=None) -> PermissionGrou
 
 
 @transaction.atomic
-def delete_groups(groups, *, actor, request=None) -> int:
-    _require_users_write(actor)
-    groups = list(groups)
+def delete_groups(actor: Actor, ids) -> list[str]:
+    """Delete the account's groups among ``ids`` (all or none); returns their names."""
+    require_write(actor, "users")
+    groups = list(
+        PermissionGroup.objects.for_account(actor.account).filter(pk__in=ids).order_by("name")
+    )
+    for group in groups:
+        access.check_group_delete(actor, group)
     for group in groups:
         audit.record(
             "group.deleted",
             account=group.account,
             actor=actor,
-            request=request,
             target=group,
             changes=audit.diff(_group_snapshot(group), {}),
             data={"members": list(group.members.values_list("email", flat=True))},
         )
         group.delete()
-    return len(groups)
+    return [group.name for group in groups]

@@ -10,6 +10,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import audit
+from accounts.actors import Actor
+from accounts.errors import Refused
 from accounts.permissions import public, signed_in
 from accounts.requests import safe_next_url
 
@@ -32,7 +34,7 @@ def sign_in(request):
             user = services.sign_in(
                 request, form.cleaned_data["email"], form.cleaned_data["password"]
             )
-        except services.SignInRefused as refused:
+        except Refused as refused:
             form.add_error(None, refused.message)
         else:
             return redirect(safe_next_url(request) or _landing(user))
@@ -60,12 +62,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         """The same answer whatever happens (no hint whether the email exists or was throttled)."""
         email = form.cleaned_data["email"]
-        allowed = throttle.reset_allowed(email, audit.client_ip(self.request))
+        allowed = throttle.reset_allowed(email, self.request.actor.ip)
         for user in User.all_accounts.filter(email__iexact=email, is_active=True):
             audit.record(
                 "password.reset_requested" if allowed else "password.reset_throttled",
                 account=user.account,
-                request=self.request,
+                actor=self.request.actor,
                 target=user,
             )
         if not allowed:
@@ -83,8 +85,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         audit.record(
             "password.reset_completed",
             account=user.account,
-            actor=user,
-            request=self.request,
+            actor=Actor(user, self.request.actor.ip),
             target=user,
         )
         return response
@@ -115,7 +116,7 @@ def invitation(request, token):
         return render(request, "users/invitation.html", {"problem": invalid.message}, status=404)
     form = InvitationForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        services.accept_invitation(user, form.cleaned_data["new_password1"], request=request)
+        services.accept_invitation(user, form.cleaned_data["new_password1"], actor=request.actor)
         messages.success(request, "Your password is set. Sign in with your email and password.")
         return redirect("users:login")
     return render(request, "users/invitation.html", {"form": form, "invited": user})

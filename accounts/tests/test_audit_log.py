@@ -8,6 +8,7 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from accounts import audit
+from accounts.actors import Actor
 from accounts.models import AuditEntry
 from accounts.permissions import ALLOW
 from tests.conftest import signed_in_client
@@ -19,7 +20,7 @@ EXPORT = "/audit/export.csv"
 
 
 def _entry(account, event, when, actor=None, **fields):
-    entry = audit.record(event, account=account, actor=actor, **fields)
+    entry = audit.record(event, account=account, actor=Actor(actor) if actor else None, **fields)
     AuditEntry.objects.filter(pk=entry.pk).update(created=when)
     return entry
 
@@ -140,8 +141,8 @@ def test_another_accounts_user_is_not_a_filter(world, history, client_admin_a):
 def test_paging_keeps_the_filters(world, client_admin_a):
     AuditEntry.objects.all().delete()
     for _ in range(120):
-        audit.record("login.succeeded", account=world["a"], actor=world["admin_a"])
-    audit.record("account.profile_updated", account=world["a"], actor=world["admin_a"])
+        audit.record("login.succeeded", account=world["a"], actor=Actor(world["admin_a"]))
+    audit.record("account.profile_updated", account=world["a"], actor=Actor(world["admin_a"]))
     response = client_admin_a.get(PAGE, {"section": "Login", "page": 3})
     assert len(_rows(response)) == 20
     body = response.content.decode()

@@ -1,7 +1,7 @@
 """The Config tab: the account profile, its edit dialog, and the user's Security & Add-ons."""
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from accounts.permissions import requires, signed_in
 
 from .. import services
 from ..context_processors import is_dialog
+from ..errors import Refused, show_refusal
 from ..forms import AccountProfileForm, SecurityAddonsForm
 from ..models import KnownDevice, SecurityAddons
 from ..security import current_browser_hash
@@ -49,10 +50,10 @@ def config_edit(request):
     if form.is_bound and form.is_valid():
         try:
             services.update_account_profile(
-                actor=request.user, account=account, values=form.cleaned_data, request=request
+                actor=request.actor, account=account, values=form.cleaned_data
             )
-        except ValidationError as error:
-            _add_errors(form, error)
+        except (Refused, ValidationError) as refused:
+            show_refusal(form, refused)
         else:
             messages.success(request, "Account profile saved.")
             return redirect("accounts:config")
@@ -71,7 +72,7 @@ def config_security(request):
         },
     )
     if form.is_bound and form.is_valid():
-        services.update_security_addons(actor=request.user, request=request, **form.cleaned_data)
+        services.update_security_addons(actor=request.actor, **form.cleaned_data)
         messages.success(request, "Security & Add-ons saved.")
         return redirect(_security_home(request))
     return render(
@@ -92,7 +93,7 @@ def device_revoke(request, pk):
         devices = devices.filter(user=request.user)
     device = get_for_account_or_404(devices, request.account, pk=pk)
     if request.method == "POST":
-        ended = services.revoke_device(actor=request.user, device=device, request=request)
+        ended = services.revoke_device(actor=request.actor, device=device)
         messages.success(request, f"{device.browser} was revoked; {ended} session(s) on it ended.")
         return redirect(_security_home(request))
     return render(
@@ -118,9 +119,3 @@ def _security_context(request) -> dict:
 
 def _security_home(request) -> str:
     return "accounts:config" if request.access.can_view("config") else "accounts:config_security"
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's refusal, each message next to its field (or above the form)."""
-    for field, texts in error.message_dict.items():
-        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, texts)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from accounts.actors import PLATFORM, Actor
 from accounts.services import create_account
 from domains import services
 from domains.dns_check import CheckResult
@@ -89,9 +90,7 @@ def test_a_cache_hit_costs_no_query(world):
 def test_a_deleted_domain_is_no_longer_served(world, django_capture_on_commit_callbacks):
     assert portal_client().get("/login/").status_code == 200  # cached now
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_domains(
-            actor=world["admin_a"], account=world["a"], ids=[world["portal_domain_a"].pk]
-        )
+        services.delete_domains(Actor(world["admin_a"]), [world["portal_domain_a"].pk])
     assert_plain_404(portal_client().get("/login/"))
 
 
@@ -99,7 +98,7 @@ def test_a_failing_domain_is_no_longer_served(world, django_capture_on_commit_ca
     assert portal_client().get("/login/").status_code == 200
     failed = CheckResult("portal.alpha.test", False, "No CNAME record was found.")
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_check(actor=None, domain=world["portal_domain_a"], result=failed)
+        services.record_check(actor=PLATFORM, domain=world["portal_domain_a"], result=failed)
     assert_plain_404(portal_client().get("/login/"))
 
 
@@ -109,7 +108,7 @@ def test_a_renamed_domain_frees_the_old_host(world, django_capture_on_commit_cal
     data = {field: getattr(domain, field) for field in services.EDITABLE}
     data["domain"] = "hub.alpha.test"
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_domain(actor=world["admin_a"], domain=domain, data=data)
+        services.update_domain(actor=Actor(world["admin_a"]), domain=domain, data=data)
     assert_plain_404(portal_client().get("/login/"))
     assert_plain_404(portal_client("hub.alpha.test").get("/login/"))  # Pending until checked
     domain.refresh_from_db()
@@ -122,7 +121,7 @@ def test_a_new_brand_shows_at_once(world, django_capture_on_commit_callbacks):
     data = {field: getattr(domain, field) for field in services.EDITABLE}
     data["brand_name"] = "Alpha Renamed"
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_domain(actor=world["admin_a"], domain=domain, data=data)
+        services.update_domain(actor=Actor(world["admin_a"]), domain=domain, data=data)
     assert "Alpha Renamed" in portal_client().get("/login/").content.decode()
 
 
@@ -142,7 +141,7 @@ def test_a_newly_verified_domain_is_served_at_once(world, django_capture_on_comm
     assert_plain_404(portal_client("new.bravo.test").get("/login/"))  # "nothing" is cached
     verified = CheckResult("new.bravo.test", True, "CNAME … points at the portal.")
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_check(actor=None, domain=domain, result=verified)
+        services.record_check(actor=PLATFORM, domain=domain, result=verified)
     assert portal_client("new.bravo.test").get("/login/").status_code == 200
 
 
@@ -202,9 +201,7 @@ def test_the_host_cache_works_on_redis(world, django_capture_on_commit_callbacks
             )
         assert len(queries) == 0
         with django_capture_on_commit_callbacks(execute=True):
-            services.delete_domains(
-                actor=world["admin_a"], account=world["a"], ids=[world["portal_domain_a"].pk]
-            )
+            services.delete_domains(Actor(world["admin_a"]), [world["portal_domain_a"].pk])
         assert resolve_portal_host("portal.alpha.test") is None
 
 

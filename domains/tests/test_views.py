@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.actors import Actor
 from accounts.models import AuditEntry
 from domains.models import DnsStatus, DomainCheck, PortalDomain
 from tests.conftest import signed_in_client
@@ -402,7 +403,7 @@ def test_delete_selected(world, client_admin_a):
     response = client_admin_a.post(
         "/account/domains/delete/", {"selected": [extra.pk, b.pk]}, follow=True
     )
-    assert "Deleted: two.alpha.test." in response.content.decode()
+    assert "Deleted 1 domain: two.alpha.test." in response.content.decode()
     assert not PortalDomain.objects.filter(pk=extra.pk).exists()
     assert PortalDomain.objects.filter(pk=b.pk).exists()
     assert AuditEntry.objects.filter(event="domain.deleted", target_id=str(extra.pk)).exists()
@@ -450,6 +451,4 @@ def test_services_check_the_permission_too(world):
     from domains import services
 
     with pytest.raises(PermissionDenied):
-        services.delete_domains(
-            actor=world["user_a"], account=world["a"], ids=[world["portal_domain_a"].pk]
-        )
+        services.delete_domains(Actor(world["user_a"]), [world["portal_domain_a"].pk])

@@ -1,6 +1,7 @@
 """Both accounts' gateways for the isolation crawler: ``gateway_a`` / ``gateway_b`` (Stripe) and
 ``paypal_a`` / ``paypal_b``."""
 
+from accounts.actors import PLATFORM
 from payment_gateways.models import Gateway
 from payment_gateways.services import create_gateway
 
@@ -9,7 +10,7 @@ def populate(world) -> None:
     for side in ("a", "b"):
         account = world[side]
         world[f"gateway_{side}"] = create_gateway(
-            actor=None,
+            actor=PLATFORM,
             account=account,
             gateway_type=Gateway.Type.STRIPE,
             data={
@@ -22,7 +23,7 @@ def populate(world) -> None:
             },
         )
         world[f"paypal_{side}"] = create_gateway(
-            actor=None,
+            actor=PLATFORM,
             account=account,
             gateway_type=Gateway.Type.PAYPAL,
             data={

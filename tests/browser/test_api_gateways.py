@@ -94,7 +94,7 @@ def test_add_a_stripe_gateway_and_see_it_verified(page, transactional_db, fake_s
     # Refresh re-checks the selected gateways: the demo Stripe keys are unknown to Stripe.
     page.get_by_label("Select Card payments").check()
     page.get_by_label("Select Stripe test").check()
-    page.get_by_role("button", name="Check selected").click()
+    page.get_by_role("button", name="Refresh: re-check the selected").click()
     expect(page.locator(".messages")).to_contain_text("Card payments checked: Verified by Stripe.")
     demo_row = page.get_by_role("row", name=re.compile("Stripe test"))
     expect(demo_row).to_contain_text("Failed")

@@ -101,7 +101,7 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Delete selected").click()
-    expect(page.get_by_text(f"Deleted: {DOMAIN}.")).to_be_visible()
+    expect(page.get_by_text(f"Deleted 1 domain: {DOMAIN}.")).to_be_visible()
     assert questions == ["Delete the selected domain(s)?"]
     # (asked outside the browser, which would log the expected 404 as a page error)
     assert Client(HTTP_HOST=f"{DOMAIN}:{port}").get("/login/").status_code == 404

@@ -10,6 +10,7 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.urls.resolvers import RoutePattern
 
+from accounts.actors import PLATFORM
 from accounts.models import Account, AuditEntry
 from payment_gateways.models import Gateway
 from payment_gateways.services import create_gateway
@@ -398,7 +399,7 @@ def test_refresh_checks_in_parallel(world, fake_stripe, short_timeout, client_ad
     fake_stripe.silent = True
     for n in range(3):
         create_gateway(
-            actor=None,
+            actor=PLATFORM,
             account=world["a"],
             gateway_type="stripe",
             data={
@@ -430,7 +431,7 @@ def test_delete_selected(world, client_admin_a):
     response = client_admin_a.post(
         reverse("payment_gateways:delete"), {"selected": [world["gateway_a"].pk]}, follow=True
     )
-    assert "Deleted 1 gateway." in page_text(response)
+    assert f"Deleted 1 gateway: {world['gateway_a'].name}." in page_text(response)
     assert list(Gateway.objects.for_account(world["a"]).values_list("name", flat=True)) == [
         "PayPal of a"
     ]
@@ -488,7 +489,7 @@ def test_list_queries_do_not_grow_with_rows(account_a, client_admin_a):
     def add_rows(n):
         for i in range(Gateway.objects.for_account(account_a).count(), n):
             create_gateway(
-                actor=None,
+                actor=PLATFORM,
                 account=account_a,
                 gateway_type="paypal",
                 data={

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.actors import PLATFORM
 from accounts.models import Account
 from accounts.registry import app_modules
 from accounts.services import create_account
@@ -63,7 +64,12 @@ class Command(BaseCommand):
                 user = User.all_accounts.filter(email__iexact=email).first()
                 if user is None:
                     create_user(
-                        account=account, email=email, password=password, name=name, role=role
+                        actor=PLATFORM,
+                        account=account,
+                        email=email,
+                        password=password,
+                        name=name,
+                        role=role,
                     )
                 else:
                     # Running the demo again makes the printed logins work again.
