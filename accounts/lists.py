@@ -57,6 +57,9 @@ class Listing:
     help: str = ""
     empty_text: str = "Nothing here yet."
     per_page: int = PER_PAGE
+    checkboxes: bool = True  # False: no selection column at all (a read-only log)
+    title_level: int = 2  # 1 when the list is the page (its only heading)
+    filters_template: str = ""  # drawn above the table with ``form`` = the bound list's filters
 
     def bind(self, request, queryset, **actions) -> "BoundList":
         """The page of ``queryset`` the request asks for; ``actions`` are :class:`BoundList`'s
@@ -100,6 +103,8 @@ class BoundList:
     refresh_url: str = ""  # a link that reloads the list
     refresh_selected_url: str = ""  # POSTs the ticked rows (re-check them)
     delete_url: str = ""  # POSTs the ticked rows to a bulk_delete view
+    links: list[AddChoice] = field(default_factory=list)  # more toolbar links (e.g. an export)
+    filters: object = None  # a bound filter form, for the listing's filters_template
 
     def __iter__(self):
         return iter(self.page)
@@ -107,7 +112,11 @@ class BoundList:
     @property
     def selectable(self) -> bool:
         """Rows carry checkboxes when some action takes ticked rows."""
-        return self.can_write and bool(self.delete_url or self.refresh_selected_url)
+        return (
+            self.listing.checkboxes
+            and self.can_write
+            and bool(self.delete_url or self.refresh_selected_url)
+        )
 
     @property
     def form_id(self) -> str:

@@ -3,9 +3,9 @@
 import csv
 from datetime import UTC
 
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -14,9 +14,26 @@ from accounts.permissions import requires
 from ..audit import field_label, value_text
 from ..formatting import format_datetime
 from ..forms import AuditFilterForm
+from ..lists import AddChoice, Column, Listing
 from ..models import AuditEntry
 
-PAGE_SIZE = 50
+AUDIT_LOG = Listing(
+    id="audit",
+    title="Audit Log",
+    columns=(
+        Column("When"),
+        Column("Who"),
+        Column("IP"),
+        Column("Section"),
+        Column("What"),
+        Column("Changes"),
+    ),
+    checkboxes=False,
+    title_level=1,
+    filters_template="accounts/_audit_filters.html",
+    help="audit-log",
+    empty_text="No entries match these filters.",
+)
 CSV_HEADER = [
     "Time",
     "Time (UTC)",
@@ -39,15 +56,14 @@ def _filtered(request):
 @requires("audit_log")
 @require_safe
 def audit_log(request):
-    form, entries = _filtered(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, entries = _filtered(request)  # newest first: the model's ordering
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "accounts/audit_log.html",
-        {"form": form, "page": page, "export_query": query.urlencode()},
+    export = reverse("accounts:audit_log_export") + (f"?{query.urlencode()}" if query else "")
+    listing = AUDIT_LOG.bind(
+        request, entries, filters=form, links=[AddChoice("Export CSV", export)]
     )
+    return render(request, "accounts/audit_log.html", {"entries": listing})
 
 
 @requires("audit_log")

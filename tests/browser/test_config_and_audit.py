@@ -97,9 +97,9 @@ def test_edit_the_company_profile_through_the_dialog(page, transactional_db):
     # The change is in the Audit Log, newest first, dated in the new format.
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Audit Log").click()
     expect(page).to_have_url(re.compile(r"/audit/$"))
-    first = page.locator("table.audit tbody tr").first
+    first = page.locator("table.table--audit tbody tr").first
     expect(first).to_contain_text("Known device revoked; its sessions ended")
-    expect(page.locator("table.audit tbody tr").nth(1)).to_contain_text(
+    expect(page.locator("table.table--audit tbody tr").nth(1)).to_contain_text(
         "Security & Add-ons changed"
     )
     expect(first.locator(".audit__when")).to_have_text(re.compile(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d$"))
@@ -107,8 +107,8 @@ def test_edit_the_company_profile_through_the_dialog(page, transactional_db):
     page.get_by_label("Section").select_option("Config")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"section=Config"))
-    expect(page.locator("table.audit")).to_contain_text("Account profile changed")
-    expect(page.locator("table.audit")).to_contain_text("Acme Telecom Europe")
+    expect(page.locator("table.table--audit")).to_contain_text("Account profile changed")
+    expect(page.locator("table.table--audit")).to_contain_text("Acme Telecom Europe")
     screenshot(page, "audit-log-filtered")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
