@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.formatting import currency_choices
+from portal import theme
 from portal.services import customer_choices
 
 from . import hostnames, logos
@@ -134,6 +135,18 @@ class PortalDomainForm(forms.Form):
         if owner is not None:
             raise ValidationError("This domain is already used by a portal on this platform.")
         return name
+
+    colour_warning_template = theme.LOW_CONTRAST_WARNING  # for the live check in static/js/app.js
+
+    @property
+    def colour_warning(self) -> str:
+        """Said under the colour when it cannot reach 3:1 on white (it is still accepted)."""
+        value = str(self["primary_color"].value() or "").strip().lower()
+        try:
+            COLOR_VALIDATOR(value)
+        except ValidationError:
+            return ""
+        return theme.low_contrast_warning(value)
 
     def clean_primary_color(self) -> str:
         color = self.cleaned_data["primary_color"].strip().lower()
