@@ -16,7 +16,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.fixtures import PASSWORD
-from tests.isolation import REGISTRY, url_for
+from tests.isolation import PORTAL_URLCONF, REGISTRY, url_for
 from users.models import PermissionGroup, User
 from users.permissions import ALLOW, MODULES
 from users.services import create_user, save_group
@@ -52,6 +52,10 @@ NOT_A_PAGE = {
 
 # Pages photographed for the record (test-artifacts/a11y-<name>-<role>.png).
 SCREENSHOTS = {"users:list": "users", "domains:list": "domains", "portal:login": "portal-sign-in"}
+
+# The widest pages, checked again at a phone's width (the tables scroll inside their cards).
+NARROW_PAGES = ["users:list", "domains:list", "payment_gateways:list", "accounts:audit_log"]
+PALE = "#ffe066"  # 1.3:1 on white
 
 # Panel pages a visitor reaches without signing in (the crawler marks them exempt: no tenant data).
 PUBLIC_PANEL_PAGES = [
@@ -94,6 +98,16 @@ def axe():
     return Axe()
 
 
+def _refused_sign_in(sweep, name):
+    """The sign-in form after a refused attempt: the error summary is part of the page."""
+    page = sweep.page
+    page.get_by_label("Email").fill("nobody@example.test")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    sweep.run(name, "refused sign-in")
+
+
 def _panel_pages(world):
     urls = []
     for name, entry in REGISTRY.items():
@@ -118,8 +132,9 @@ class Sweep:
         self.findings = []  # (route, state, rule, impact, nodes)
         self.headings = []  # pages without exactly one <h1>
         self.seen = set()
+        self.checked = []  # (route, state, url)
 
-    def check(self, name, url):
+    def check(self, name, url, variant=""):
         response = self.page.goto(url)
         assert response is not None, f"{url}: no response"
         content_type = response.headers.get("content-type", "")
@@ -131,23 +146,24 @@ class Sweep:
         if final in self.seen:  # a redirect to a page already checked
             return
         self.seen.add(final)
-        self._run(name, "closed")
+        self.run(name, variant or "closed")
         if name in SCREENSHOTS:
             screenshot(self.page, f"a11y-{SCREENSHOTS[name]}-{self.role}")
         h1 = self.page.locator("h1").count()
         if h1 != 1:
             self.headings.append(f"{name} ({final}): {h1} <h1> elements")
         opener = self.page.locator("a[data-dialog]:visible").first
-        if opener.count():
+        if opener.count() and not variant:
             opener.click()
             dialog = self.page.locator("dialog#modal[open]")
             expect(dialog).to_be_visible()
             expect(dialog.locator("#dialog-title")).to_be_visible()
-            self._run(name, "dialog")
+            self.run(name, f"{variant} dialog".strip())
             self.page.keyboard.press("Escape")
             expect(self.page.locator("dialog#modal[open]")).to_have_count(0)
 
-    def _run(self, name, state):
+    def run(self, name, state):
+        self.checked.append((name, state, self.page.url))
         results = self.axe.run(self.page, options=AXE_OPTIONS)
         for violation in results.response["violations"]:
             self.findings.append(
@@ -165,7 +181,8 @@ class Sweep:
 
     def report(self):
         ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / f"axe-{self.role}.json").write_text(json.dumps(self.findings, indent=1))
+        report = {"checked": self.checked, "findings": self.findings}
+        (ARTIFACTS / f"axe-{self.role}.json").write_text(json.dumps(report, indent=1))
         failing = [f for f in self.findings if f["wcag"] and f["impact"] in FAILING_IMPACTS]
         lines = [
             f"{f['route']} [{f['state']}] {f['rule']} ({f['impact']}): {f['nodes'][:3]}"
@@ -191,6 +208,11 @@ def test_panel_pages_have_no_serious_axe_violations(role, world, chromium, live_
         sweep = Sweep(axe, page, role)
         for name, url in _panel_pages(world):
             sweep.check(name, url)
+        if role == "administrator":  # reflow (WCAG 1.4.10): the widest pages on a phone
+            page.set_viewport_size({"width": 360, "height": 740})
+            sweep.seen.clear()
+            for name in NARROW_PAGES:
+                sweep.check(name, url_for(name, world, "a"), variant="narrow")
     finally:
         context.close()
     failing, lines = sweep.report()
@@ -216,9 +238,19 @@ def test_public_and_portal_pages_have_no_serious_axe_violations(world, chromium,
             name, kwargs = item if isinstance(item, tuple) else (item, {})
             sweep.check(name, live_server.url + reverse(name, kwargs=kwargs))
         sweep.check("404", live_server.url + "/no-such-page/")
+        sweep.check("users:login", live_server.url + reverse("users:login"), variant="again")
+        _refused_sign_in(sweep, "users:login")
         host = f"http://{world['portal_host_a']}:{port}"
         for name, url in _portal_pages(world):
             sweep.check(name, host + url)
+        _refused_sign_in(sweep, "portal:login")
+        # A pale brand colour: the portal picks dark text on it and a darker shade for links.
+        domain = world["portal_domain_a"]
+        domain.primary_color = PALE
+        domain.save()
+        login = host + reverse("portal:login", urlconf=PORTAL_URLCONF)
+        sweep.check("portal:login", login, variant=f"brand colour {PALE}")
+        screenshot(page, "a11y-portal-sign-in-pale-visitor")
     finally:
         portal.close()
     failing, lines = sweep.report()
