@@ -133,6 +133,7 @@ class Sweep:
         self.headings = []  # pages without exactly one <h1>
         self.seen = set()
         self.checked = []  # (route, state, url)
+        self.reflow = []  # narrow pages that scroll sideways as a whole (WCAG 1.4.10)
 
     def check(self, name, url, variant=""):
         response = self.page.goto(url)
@@ -148,7 +149,13 @@ class Sweep:
         self.seen.add(final)
         self.run(name, variant or "closed")
         if name in SCREENSHOTS:
-            screenshot(self.page, f"a11y-{SCREENSHOTS[name]}-{self.role}")
+            suffix = f"-{variant}" if variant in ("narrow", "again") else ""
+            if variant in ("", "narrow"):
+                screenshot(self.page, f"a11y-{SCREENSHOTS[name]}-{self.role}{suffix}")
+        if variant == "narrow":
+            wide = self.page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            if wide > 0:
+                self.reflow.append(f"{name} ({final}) is {wide}px wider than a 360px screen")
         h1 = self.page.locator("h1").count()
         if h1 != 1:
             self.headings.append(f"{name} ({final}): {h1} <h1> elements")
@@ -220,6 +227,7 @@ def test_panel_pages_have_no_serious_axe_violations(role, world, chromium, live_
         lines
     )
     assert not sweep.headings, "\n".join(sweep.headings)
+    assert not sweep.reflow, "\n".join(sweep.reflow)
 
 
 def test_public_and_portal_pages_have_no_serious_axe_violations(world, chromium, live_server, axe):
