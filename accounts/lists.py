@@ -60,6 +60,7 @@ class Listing:
     checkboxes: bool = True  # False: no selection column at all (a read-only log)
     title_level: int = 2  # 1 when the list is the page (its only heading)
     filters_template: str = ""  # drawn above the table with ``form`` = the bound list's filters
+    caption: str = ""  # the table's (visually hidden) caption; empty: the title
 
     def bind(self, request, queryset, **actions) -> "BoundList":
         """The page of ``queryset`` the request asks for; ``actions`` are :class:`BoundList`'s

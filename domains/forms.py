@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from accounts.formatting import currency_choices
 from accounts.registry import first_answer
 
-from . import hostnames, logos
+from . import hostnames, logos, theme
 from .models import ACCESS_AREAS, COLOR_VALIDATOR, DEFAULT_ACCESS_AREAS, DEFAULT_COLOR, PortalDomain
 
 YES_NO = [("False", "No"), ("True", "Yes")]
@@ -134,6 +134,18 @@ class PortalDomainForm(forms.Form):
         if owner is not None:
             raise ValidationError("This domain is already used by a portal on this platform.")
         return name
+
+    colour_warning_template = theme.LOW_CONTRAST_WARNING  # for the live check in static/js/app.js
+
+    @property
+    def colour_warning(self) -> str:
+        """Said under the colour when it cannot reach 3:1 on white (it is still accepted)."""
+        value = str(self["primary_color"].value() or "").strip().lower()
+        try:
+            COLOR_VALIDATOR(value)
+        except ValidationError:
+            return ""
+        return theme.low_contrast_warning(value)
 
     def clean_primary_color(self) -> str:
         color = self.cleaned_data["primary_color"].strip().lower()

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_safe
 
 from accounts.errors import Refused
 from accounts.permissions import public
+from domains import theme
 from domains.logos import logo_response
 
-from . import services, theme
+from . import services
 from .forms import ContactSignInForm
 
 

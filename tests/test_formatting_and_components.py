@@ -50,7 +50,11 @@ def test_card_component_renders_title_body_and_actions():
     )
     assert "Company Information" in html
     assert "<p>Body &lt;b&gt;escaped&lt;/b&gt;</p>" in html
-    assert 'href="/edit/" data-dialog aria-label="Edit Company Information"' in html
+    # The glyph is hidden from screen readers; the name is visually hidden text (WCAG 2.5.3).
+    assert (
+        'href="/edit/" data-dialog title="Edit Company Information"><span aria-hidden="true">✎'
+        '</span><span class="visually-hidden">Edit Company Information</span></a>'
+    ) in html
     assert 'href="/help/config/" data-dialog' in html
 
 
@@ -88,7 +92,11 @@ def test_list_component_toolbar_checkboxes_and_paging():
         'form="users-form"></td><td>{{ n }}</td></tr>{% endfor %}{% endcomponent %}',
         bound=bound,
     )
-    assert 'href="/add/" data-dialog aria-label="Add user"' in html
+    assert (
+        'href="/add/" data-dialog title="Add user"><span aria-hidden="true">+</span>'
+        '<span class="visually-hidden">Add user</span></a>'
+    ) in html
+    assert '<caption class="visually-hidden">Users</caption>' in html
     assert 'form method="post" action="/delete/" id="users-form"' in html
     assert 'formaction="/delete/"' in html and 'data-confirm="Delete the selected user(s)?"' in html
     assert 'data-select-all="users-form"' in html

@@ -33,6 +33,7 @@ AUDIT_LOG = Listing(
     filters_template="accounts/_audit_filters.html",
     help="audit-log",
     empty_text="No entries match these filters.",
+    caption="Audit log entries, newest first",
 )
 CSV_HEADER = [
     "Time",

@@ -308,6 +308,29 @@ def test_edit_keeps_the_logo_unless_replaced_or_removed(world, client_admin_a):
     assert not domain.logo
 
 
+def test_the_dialog_warns_of_a_colour_below_3_to_1_on_white_but_saves_it(world, client_admin_a):
+    domain = world["portal_domain_a"]
+    url = f"/account/domains/{domain.pk}/edit/"
+    body = client_admin_a.get(url, headers={"X-Dialog": "1"}).content.decode()
+    assert 'id="id_primary_color_warning" role="status"' in body
+    assert "contrast of" not in body.split('data-message="')[0]  # #aa3300: 6.6:1, no warning
+
+    # A refused save with a pale colour says so next to the colour, and keeps the colour.
+    body = client_admin_a.post(url, form_data(domain="", primary_color="#ffe066")).content.decode()
+    assert ">This colour has a contrast of 1.3:1 on white, below the 3:1" in body
+    assert 'value="#ffe066"' in body
+
+    # It is a warning, not an error: the colour is saved, and the portal stays readable.
+    response = client_admin_a.post(
+        url, form_data(domain="portal.alpha.test", primary_color="#ffe066")
+    )
+    assert response.status_code == 302
+    domain.refresh_from_db()
+    assert domain.primary_color == "#ffe066"
+    body = client_admin_a.get(url).content.decode()
+    assert ">This colour has a contrast of 1.3:1 on white" in body
+
+
 def test_edit_with_a_new_name_starts_again_at_pending(world, client_admin_a):
     domain = world["portal_domain_a"]
     client_admin_a.post(f"/account/domains/{domain.pk}/edit/", form_data(domain="hub.alpha.test"))
@@ -432,7 +455,7 @@ def test_read_only_users_see_but_cannot_change(world, admin_a):
     domain = world["portal_domain_a"]
     body = client.get("/account/domains/").content.decode()
     assert "portal.alpha.test" in body
-    assert ">Check</button>" not in body and 'aria-label="Add domain"' not in body
+    assert ">Check</button>" not in body and ">Add domain</span>" not in body
     assert client.post("/account/domains/add/", form_data()).status_code == 403
     assert client.post(f"/account/domains/{domain.pk}/check/").status_code == 403
     assert client.post("/account/domains/delete/", {"selected": [domain.pk]}).status_code == 403

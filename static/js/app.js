@@ -13,15 +13,21 @@
     dialog.innerHTML = await response.text();
     revealScriptedControls(dialog);
     if (!dialog.open) dialog.showModal();
-    // After a refused save, the first field in error (scrolled into view), else the first field.
-    const first = dialog.querySelector("[aria-invalid='true']") ||
-      dialog.querySelector("[role='alert']") ||
-      dialog.querySelector("input:not([type='hidden']), select, textarea, button:not([data-close-dialog]), a[href]");
-    if (first) {
-      if (first.matches("[role='alert']")) first.setAttribute("tabindex", "-1");
-      first.focus();
-      first.scrollIntoView({ block: "center" });
-    }
+    focusFirstProblem(dialog);
+  }
+
+  // After a refused save, the first field in error (scrolled into view), else the error summary;
+  // in a dialog with no error, its first field. The summary is a live region (role="alert"), so
+  // what was refused is read out as well.
+  function focusFirstProblem(root, fallback = true) {
+    const first = root.querySelector("[aria-invalid='true']") ||
+      root.querySelector("[role='alert']") ||
+      (fallback && root.querySelector(
+        "input:not([type='hidden']), select, textarea, button:not([data-close-dialog]), a[href]"));
+    if (!first) return;
+    if (first.matches("[role='alert']")) first.setAttribute("tabindex", "-1");
+    first.focus();
+    first.scrollIntoView({ block: "center" });
   }
 
   async function openDialog(link) {
@@ -104,6 +110,23 @@
     }
   });
 
+  // The portal colour: say as it is picked when it cannot reach 3:1 on white (the same rule and
+  // words as portal/theme.py, which says it when the form is shown).
+  function luminance(hex) {
+    const channels = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!input.id) return;
+    const note = document.querySelector(`[data-contrast-warning="${input.id}"]`);
+    if (!note || !/^#[0-9a-f]{6}$/i.test(input.value)) return;
+    const ratio = 1.05 / (luminance(input.value) + 0.05);
+    note.textContent = ratio < 3 ? note.dataset.message.replace("{ratio}", ratio.toFixed(1)) : "";
+  });
+
   document.addEventListener("change", (event) => {
     const all = event.target.closest("[data-select-all]");
     if (all) {
@@ -120,16 +143,73 @@
     });
   }
 
+  // Tab and Shift+Tab stay inside an open dialog (wrapping at either end).
+  function focusable(root) {
+    return [...root.querySelectorAll(
+      "a[href], button:not([disabled]), input:not([type='hidden']):not([disabled]), select:not([disabled]), " +
+      "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])")]
+      .filter((el) => el.getClientRects().length && !el.closest("[hidden]"));
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const dialog = modal();
+    if (event.key !== "Tab" || !dialog || !dialog.open) return;
+    const items = focusable(dialog);
+    if (!items.length) return;
+    const first = items[0], last = items[items.length - 1];
+    if (event.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (document.activeElement === last || !dialog.contains(document.activeElement))) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
+  // Focus goes back where it came from: the link that opened the dialog, or, when that link sat in
+  // a drop-down menu that has closed since, the menu's button.
+  function restoreFocus() {
+    if (!opener || !opener.isConnected) { document.getElementById("main")?.focus(); return; }
+    const menu = opener.closest("details");
+    const target = opener.getClientRects().length ? opener : (menu && menu.querySelector("summary"));
+    (target || document.getElementById("main"))?.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     syncDeleteButtons();
     revealScriptedControls(document);
+    markScrollRegions();
+    const main = document.getElementById("main");
+    if (main) focusFirstProblem(main, false);
     const dialog = modal();
     if (dialog) {
       dialog.addEventListener("close", () => {
         dialog.innerHTML = "";
-        if (opener) opener.focus();
+        restoreFocus();
       });
     }
+  });
+
+  // A table wider than its card scrolls sideways; keyboard users reach it with Tab and scroll it
+  // with the arrow keys, and screen readers hear it as a named region.
+  function markScrollRegions() {
+    document.querySelectorAll(".table-scroll").forEach((box) => {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        const heading = box.closest("section")?.querySelector("h1, h2, h3");
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", `${heading ? heading.textContent.trim() : "Table"} (scrolls sideways)`);
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  let resizeTimer;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markScrollRegions, 150);
   });
 })();
 

@@ -46,7 +46,13 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     dialog.get_by_label("Logo").set_input_files(
         files=[{"name": "logo.png", "mimeType": "image/png", "buffer": png(160, 40)}]
     )
+    # A pale colour is allowed, with a warning said as it is picked (a live region).
+    warning = dialog.locator("#id_primary_color_warning")
+    dialog.get_by_label("Primary colour").fill("#ffe066")
+    expect(warning).to_contain_text("contrast of 1.3:1 on white, below the 3:1")
+    expect(warning).to_have_attribute("role", "status")
     dialog.get_by_label("Primary colour").fill("#7a1fa2")
+    expect(warning).to_have_text("")
     dialog.get_by_label("Footer text").fill("Alpha Networks Ltd · support@alpha.test")
     dialog.get_by_label("Customer signup").select_option("Yes")
     dialog.get_by_label("New customer debit limit").fill("25")
