@@ -104,8 +104,11 @@ class UserForm(forms.ModelForm):
         email = self.cleaned_data["email"].strip().lower()
         taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
         if taken.exists():
+            # The same words whoever holds it, in this account or another: they name nobody.
             raise forms.ValidationError(
-                "This email is already in use; every user needs an address of their own."
+                "This e-mail address cannot be used for a new user."
+                if self.creating
+                else "This e-mail address cannot be used for this user."
             )
         return email
 

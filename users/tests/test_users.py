@@ -14,6 +14,8 @@ from users.permissions import ALLOW, DENY
 from users.services import UserRuleError, delete_users, save_group
 
 STRONG = "Sturdy-Pass-42!"
+# Says nothing of where the address is used (this account or another tenant).
+DUPLICATE_EMAIL = "This e-mail address cannot be used for a new user."
 
 
 def _user_data(**overrides):
@@ -127,8 +129,8 @@ def test_add_user_with_password_and_groups(world, client_admin_a):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"email": "ADMIN@alpha.test"}, "email", "already in use"),
-        ({"email": "user@BRAVO.test"}, "email", "already in use"),
+        ({"email": "ADMIN@alpha.test"}, "email", DUPLICATE_EMAIL),
+        ({"email": "user@BRAVO.test"}, "email", DUPLICATE_EMAIL),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"name": ""}, "name", "This field is required."),
         ({"password": "short"}, "password", "be 8 to 64 characters long"),
@@ -149,6 +151,17 @@ def test_add_user_bad_input(world, client_admin_a, overrides, field, message):
     assert errors and message in errors.group(1), body[:200]
     assert User.objects.count() == before
     assert 'value="Nina New"' in body or field == "name"  # what was typed is kept
+
+
+def test_a_taken_email_gets_the_same_words_whichever_account_holds_it(world, client_admin_a):
+    answers = []
+    for email in ("user@alpha.test", "user@bravo.test"):
+        response = client_admin_a.post("/account/users/add/", _user_data(email=email))
+        body = response.content.decode()
+        answers.append(re.search(r'id="id_email_errors">(.*?)</ul>', body, re.S).group(1))
+        assert "in use" not in body and "another account" not in body.lower()
+    assert answers[0] == answers[1]
+    assert DUPLICATE_EMAIL in answers[0]
 
 
 def test_a_group_of_another_account_cannot_be_forged_in(world, client_admin_a):
