@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
@@ -22,7 +25,14 @@ class SignInForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, with the mail sent through the task queue like all other mail."""
+    """Django's reset form, with the mail sent through the task queue like all other mail, and
+    the link on PANEL_BASE_URL: Django would take the request's Host header, which the client
+    chooses, and so could mail a user's reset token to someone else's host."""
+
+    def save(self, **opts):
+        base = urlsplit(settings.PANEL_BASE_URL)
+        opts.update(domain_override=base.netloc, use_https=base.scheme == "https")
+        return super().save(**opts)
 
     def send_mail(
         self,

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 import accounts.security
 from accounts import audit
+from accounts.links import panel_url
 from accounts.mail import send_mail_later
 
 from . import throttle
@@ -247,8 +248,7 @@ def _set_groups(user: User, groups) -> None:
 
 def invite(user: User, *, actor=None, request=None) -> None:
     """Mail ``user`` a single-use, expiring link where they choose their password."""
-    path = reverse("users:invitation", kwargs={"token": make_token(user)})
-    link = request.build_absolute_uri(path) if request is not None else path
+    link = panel_url(reverse("users:invitation", kwargs={"token": make_token(user)}))
     inviter = (actor.name or actor.email) if actor is not None else "An Administrator"
     body = (
         f"Hello {user.name or user.email},\n\n"

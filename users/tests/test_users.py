@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import AuditEntry
 from tests.fixtures import PANEL_HOST, PASSWORD, signed_in_client
@@ -504,6 +504,23 @@ def test_a_session_moving_outside_the_whitelist_is_signed_out(world):
     client.post("/login/", {"email": user.email, "password": PASSWORD})
     assert not client.get("/").get("Location", "").startswith("/login/")
     assert client.get("/", REMOTE_ADDR="192.0.2.1")["Location"].startswith("/login/")
+
+
+@override_settings(PANEL_BASE_URL="https://panel.example.com")
+def test_an_invitation_link_never_comes_from_the_host_header(
+    world, admin_a, django_capture_on_commit_callbacks
+):
+    client = signed_in_client(admin_a, host="localhost:6666")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/account/users/add/",
+            _user_data(password=None, send_invitation="on"),
+            HTTP_HOST="localhost:6666",
+        )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert "localhost:6666" not in message.body
+    assert re.search(r"^https://panel\.example\.com/invitation/\S+/$", message.body, re.M)
 
 
 def test_an_invitation_stops_working_when_the_email_is_corrected(world, client_admin_a):
