@@ -7,6 +7,7 @@ from django.urls import reverse
 
 import accounts.security
 from accounts import audit
+from accounts.emails import normalise_email
 from accounts.links import panel_url
 from accounts.mail import send_mail_later
 
@@ -39,23 +40,26 @@ class UserRuleError(Exception):
 def sign_in(request, email: str, password: str) -> User:
     """Check the throttle, authenticate, check the IP whitelist, log in (bound to this host).
 
-    Every outcome is audited: to the user's account when the email belongs to a user, to the
-    platform log otherwise. Raises :class:`SignInRefused` with the message to show.
+    The address is looked up exactly in its stored form (accounts.emails), for the throttle and
+    for authentication alike. Every outcome is audited: to the user's account when the email
+    belongs to a user, to the platform log otherwise. Raises :class:`SignInRefused` with the
+    message to show.
     """
     ip = audit.client_ip(request)
-    known = User.objects.filter(email__iexact=email.strip()).select_related("account").first()
+    email = throttle.email_key(email)
+    known = User.objects.filter(email=email).select_related("account").first()
     account = known.account if known else None
 
-    lock = throttle.current_lock(email, ip)
+    attempt, lock = throttle.begin_attempt(email, ip, user=known)  # stored first, then counted
     if lock is not None:
         audit.record(
             "login.locked", account=account, request=request, target=known, data={"email": email}
         )
         raise SignInRefused(lock.message)
 
-    user = authenticate(request, username=email.strip(), password=password)
+    user = authenticate(request, username=email, password=password)
     if user is None:
-        throttle.record_failure(email, ip)
+        throttle.attempt_failed(attempt)
         audit.record(
             "login.failed", account=account, request=request, target=known, data={"email": email}
         )
@@ -64,13 +68,14 @@ def sign_in(request, email: str, password: str) -> User:
         )
 
     if not ip_allowed(ip, user.ip_whitelist):
+        throttle.attempt_void(attempt)
         audit.record("login.ip_refused", account=account, request=request, target=user)
         raise SignInRefused(
             f"Your user may not sign in from this address ({ip}). Ask an Administrator of your "
             "account to add it to your IP whitelist."
         )
 
-    throttle.clear_failures(email, ip)
+    throttle.attempt_succeeded(attempt)
     login(request, user)  # users.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
     audit.record("login.succeeded", account=user.account, actor=user, request=request, target=user)
@@ -115,7 +120,7 @@ def create_user(
 ) -> User:
     """Create a staff user of ``account``; without a password they get an invitation to set one."""
     _require_users_write(actor, role=fields.get("role"))
-    user = User(account=account, email=email.strip().lower(), **fields)
+    user = User(account=account, email=normalise_email(email), **fields)
     if password:
         user.set_password(password)
     else:
@@ -147,7 +152,7 @@ def update_user(user: User, *, actor, request=None, password=None, groups=None, 
     for name, value in fields.items():
         setattr(user, name, value)
     if "email" in fields:
-        user.email = user.email.strip().lower()
+        user.email = normalise_email(user.email)
     if password:
         user.set_password(password)  # also ends their sessions: the auth hash changes
     if before["is_active"] and not user.is_active:

@@ -61,7 +61,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         """The same answer whatever happens (no hint whether the email exists or was throttled)."""
         email = form.cleaned_data["email"]
         allowed = throttle.reset_allowed(email, audit.client_ip(self.request))
-        for user in User.objects.filter(email__iexact=email, is_active=True):
+        for user in User.objects.filter(email=email, is_active=True):  # the stored form
             audit.record(
                 "password.reset_requested" if allowed else "password.reset_throttled",
                 account=user.account,

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             if account is None:
                 account = create_account(**spec)
             for email, name, role, password in users:
-                user = User.objects.filter(email__iexact=email).first()
+                user = User.objects.filter(email=email).first()
                 if user is None:
                     create_user(
                         account=account, email=email, password=password, name=name, role=role
