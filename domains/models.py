@@ -52,6 +52,15 @@ class DnsStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class CheckOutcome(models.TextChoices):
+    """What one check found. *Not checked*: DNS gave no answer either way (a timeout, a server
+    failure), which says nothing about the domain, so its status stays as it was."""
+
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Failed"
+    NOT_CHECKED = "not_checked", "Not checked"
+
+
 class PortalDomain(TenantModel):
     """A host name on which the account's customer portal is served once its CNAME is Verified.
 
@@ -137,9 +146,11 @@ class DomainCheck(TenantModel):
     """One DNS verification of a portal domain: when, by whom (empty: the scheduled re-check),
     the name checked, the outcome and what was found."""
 
+    Outcome = CheckOutcome
+
     domain = models.ForeignKey(PortalDomain, on_delete=models.CASCADE, related_name="checks")
     name = models.CharField(max_length=253)
-    status = models.CharField(max_length=8, choices=DnsStatus.choices)
+    status = models.CharField(max_length=11, choices=CheckOutcome.choices)
     found = models.CharField(max_length=500)
     checked_at = models.DateTimeField()
     checked_by = models.ForeignKey(

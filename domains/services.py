@@ -16,7 +16,7 @@ from accounts import audit
 from users.permissions import require_write
 
 from . import dns_check
-from .models import DnsStatus, DomainCheck, PortalDomain
+from .models import CheckOutcome, DnsStatus, DomainCheck, PortalDomain
 
 # Fields an operator edits (the dialog), in the order the audit shows them.
 EDITABLE = [
@@ -134,26 +134,26 @@ def record_check(*, actor, domain: PortalDomain, result, request=None) -> Domain
     if domain is None or domain.domain != result.name:
         return None  # deleted or renamed while the lookup ran: the result is about nothing now
     before = audit.snapshot(domain, STATUS_FIELDS)
-    outcome = DnsStatus.VERIFIED if result.verified else DnsStatus.FAILED
-    found = result.found
-    if (
-        outcome == DnsStatus.FAILED
-        and not result.conclusive
-        and domain.status == DnsStatus.VERIFIED
-    ):
-        # No answer is not a wrong answer: keep serving the portal until DNS says otherwise.
-        found = f"{found} Still Verified: the last answer pointed at the portal."
+    found = result.found[:500]
+    if result.verified:
+        outcome = domain.status = CheckOutcome.VERIFIED
+    elif result.conclusive:
+        outcome = domain.status = CheckOutcome.FAILED
     else:
-        domain.status = outcome
+        # No answer is not a wrong answer: the status stays (a Verified portal stays served)
+        # and the history says the domain was not checked.
+        outcome = CheckOutcome.NOT_CHECKED
+        if domain.status == DnsStatus.VERIFIED:
+            found = f"{found} Still Verified: the last answer pointed at the portal."[:500]
     domain.last_checked_at = timezone.now()
-    domain.last_check_found = found[:500]
+    domain.last_check_found = found
     domain.save(update_fields=["status", "last_checked_at", "last_check_found"])
     check = DomainCheck.objects.create(
         account=domain.account,
         domain=domain,
         name=domain.domain,
         status=outcome,
-        found=domain.last_check_found,
+        found=result.found[:500],
         checked_at=domain.last_checked_at,
         checked_by=actor if actor is not None and actor.is_authenticated else None,
     )

@@ -18,7 +18,7 @@ from users.permissions import requires
 from . import dns_check, services
 from .forms import PortalDomainForm
 from .logos import logo_response
-from .models import PortalDomain
+from .models import DomainCheck, PortalDomain
 
 SAFE = ["GET", "HEAD"]
 PER_PAGE = 25
@@ -194,7 +194,12 @@ def _ordering(sort: str) -> tuple[str, ...]:
 
 def _report(request, checks) -> None:
     for check in checks:
-        if check.status == PortalDomain.Status.VERIFIED:
+        if check.status == DomainCheck.Outcome.VERIFIED:
             messages.success(request, f"{check.name} is Verified. {check.found}")
-        else:
+        elif check.status == DomainCheck.Outcome.FAILED:
             messages.error(request, f"{check.name} failed the check. {check.found}")
+        else:  # DNS gave no answer: the domain keeps its status
+            status = check.domain.get_status_display()
+            messages.warning(
+                request, f"{check.name} could not be checked now; still {status}. {check.found}"
+            )

@@ -5,6 +5,8 @@ held open across a network call): :func:`verify_gateways` makes the calls first,
 then records each result in a short transaction of its own.
 """
 
+import logging
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import IntegrityError, transaction
@@ -30,6 +32,7 @@ AUDITED_FIELDS = [
 ]
 SECRET_FIELDS = ("secret_key", "webhook_secret")
 MAX_PARALLEL_CHECKS = 8
+logger = logging.getLogger(__name__)
 
 
 class DuplicateName(Exception):
@@ -141,11 +144,17 @@ def verify_gateways(*, actor, gateways: list[Gateway], request=None) -> list[Gat
     ]
 
 
+NOT_UNDERSTOOD = "The gateway answered in a way the panel did not understand."
+
+
 def _run_check(client) -> CheckResult:
     try:
         return client.verify()
     except Exception as exc:  # a check must end in a recorded status, never a 500
-        return CheckResult(False, client.clean_message(f"The check failed: {exc}"))
+        # The operator gets a plain sentence; the detail (secrets cut) goes to the log.
+        detail = "".join(traceback.format_exception(exc))
+        logger.error("%s check failed unexpectedly:\n%s", client.label, client.redact(detail))
+        return CheckResult(False, NOT_UNDERSTOOD)
 
 
 def _record_check(actor, gateway: Gateway, result: CheckResult, request) -> Gateway:

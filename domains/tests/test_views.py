@@ -361,6 +361,25 @@ def test_check_reports_what_was_found(world, client_admin_a, dns_server):
     assert domain.status == DnsStatus.FAILED
 
 
+def test_no_dns_answer_says_still_verified_and_records_not_checked(
+    world, client_admin_a, dns_server, settings
+):
+    """Reproduction: the flash said "failed the check" while the domain stayed Verified, and the
+    history row said Failed."""
+    settings.DNS_RESOLVER_LIFETIME = 0.5
+    domain = world["portal_domain_a"]
+    dns_server.silent("portal.alpha.test")
+    response = client_admin_a.post(f"/account/domains/{domain.pk}/check/", follow=True)
+    body = response.content.decode()
+    assert "portal.alpha.test could not be checked now; still Verified." in body
+    assert "failed the check" not in body
+    domain.refresh_from_db()
+    assert domain.status == DnsStatus.VERIFIED
+    latest = domain.checks.first()
+    assert (latest.status, latest.checked_by) == ("not_checked", world["admin_a"])
+    assert ">Not checked</span>" in body  # the history row on the domain's page
+
+
 def test_check_ignores_an_outside_next(world, client_admin_a, dns_server):
     domain = world["portal_domain_a"]
     response = client_admin_a.post(
