@@ -2,10 +2,14 @@
 
 Each write runs in a transaction, leaves an audit entry (before → after) and defers its side
 effects to commit: the host cache is forgotten by domains/signals.py, replaced logo files are
-deleted from storage. DNS lookups are network calls and run before any transaction opens.
+deleted from storage. A new logo is written to storage during the transaction (the row needs its
+name); if the transaction rolls back, the file is deleted again. DNS lookups are network calls and
+run before any transaction opens.
 """
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -35,8 +39,32 @@ AUDITED = [*EDITABLE, "logo", "status"]
 STATUS_FIELDS = ["status", "last_check_found"]
 MAX_PARALLEL_CHECKS = 8
 DUPLICATE = "This domain is already used by a portal on this platform."
+# Files written by the service running in this context, deleted if its transaction rolls back.
+_WRITTEN: ContextVar[list | None] = ContextVar("domains_written_files", default=None)
 
 
+def _files_removed_on_rollback(service):
+    """Around a service's ``transaction.atomic``: when it raises (its writes roll back), delete
+    the files it wrote to storage, which no row names now. Views call services outside any
+    transaction (no ATOMIC_REQUESTS), so the service's own transaction is the one that counts."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        written = []
+        token = _WRITTEN.set(written)
+        try:
+            return service(*args, **kwargs)
+        except BaseException:
+            for storage, name in written:
+                storage.delete(name)
+            raise
+        finally:
+            _WRITTEN.reset(token)
+
+    return wrapper
+
+
+@_files_removed_on_rollback
 @transaction.atomic
 def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
     """Add a portal domain (Pending DNS until a Check finds its CNAME)."""
@@ -55,6 +83,7 @@ def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
     return domain
 
 
+@_files_removed_on_rollback
 @transaction.atomic
 def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> PortalDomain:
     """Change a portal domain. A new host name starts again at Pending DNS and stops being served
@@ -188,6 +217,9 @@ def _apply(domain: PortalDomain, data: dict) -> None:
     if logo is not None:
         _delete_file_on_commit(domain.logo)
         domain.logo.save(f"logo.{logo.kind}", ContentFile(logo.data), save=False)
+        written = _WRITTEN.get()
+        if written is not None:
+            written.append((domain.logo.storage, domain.logo.name))
     elif data.get("remove_logo") and domain.logo:
         _delete_file_on_commit(domain.logo)
         domain.logo = ""
