@@ -5,7 +5,15 @@ from accounts.formatting import currency_choices
 from portal.services import customer_choices
 
 from . import hostnames, logos
-from .models import ACCESS_AREAS, COLOR_VALIDATOR, DEFAULT_ACCESS_AREAS, DEFAULT_COLOR, PortalDomain
+from .models import (
+    ACCESS_AREAS,
+    COLOR_VALIDATOR,
+    DEFAULT_ACCESS_AREAS,
+    DEFAULT_COLOR,
+    DnsStatus,
+    PortalDomain,
+)
+from .services import DUPLICATE, OWN_DUPLICATE
 
 YES_NO = [("False", "No"), ("True", "Yes")]
 
@@ -124,15 +132,13 @@ class PortalDomainForm(forms.Form):
         reason = hostnames.platform_reason(name)
         if reason:
             raise ValidationError(reason)
-        # Unique on the whole platform, so this one look crosses tenants; it names nobody.
-        taken = PortalDomain.objects.filter(domain=name)
-        if self.instance is not None:
-            taken = taken.exclude(pk=self.instance.pk)
-        owner = taken.values_list("account_id", flat=True).first()
-        if owner == self.account.pk:
-            raise ValidationError("Your account already has a portal on this domain.")
-        if owner is not None:
-            raise ValidationError("This domain is already used by a portal on this platform.")
+        others = PortalDomain.objects.exclude(pk=getattr(self.instance, "pk", None))
+        if others.for_account(self.account).filter(domain=name).exists():
+            raise ValidationError(OWN_DUPLICATE)
+        # Other accounts may hold pending claims on the name (whoever proves it by TXT wins), but
+        # a Verified one serves its portal: this look crosses tenants and names nobody.
+        if others.filter(domain=name, status=DnsStatus.VERIFIED).exists():
+            raise ValidationError(DUPLICATE)
         return name
 
     def clean_primary_color(self) -> str:

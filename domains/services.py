@@ -20,7 +20,7 @@ from accounts import audit
 from users.permissions import require_write
 
 from . import dns_check
-from .models import CheckOutcome, DnsStatus, DomainCheck, PortalDomain
+from .models import CheckOutcome, DnsStatus, DomainCheck, PortalDomain, new_claim_token
 
 # Fields an operator edits (the dialog), in the order the audit shows them.
 EDITABLE = [
@@ -39,6 +39,7 @@ AUDITED = [*EDITABLE, "logo", "status"]
 STATUS_FIELDS = ["status", "last_check_found"]
 MAX_PARALLEL_CHECKS = 8
 DUPLICATE = "This domain is already used by a portal on this platform."
+OWN_DUPLICATE = "Your account already has a portal on this domain."
 # Files written by the service running in this context, deleted if its transaction rolls back.
 _WRITTEN: ContextVar[list | None] = ContextVar("domains_written_files", default=None)
 
@@ -67,7 +68,8 @@ def _files_removed_on_rollback(service):
 @_files_removed_on_rollback
 @transaction.atomic
 def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
-    """Add a portal domain (Pending DNS until a Check finds its CNAME)."""
+    """Add a claim on a portal domain (Pending DNS until a Check finds its CNAME and its TXT
+    record with the claim's token)."""
     require_write(actor, "domains")
     domain = PortalDomain(account=account, status=DnsStatus.PENDING)
     _apply(domain, data)
@@ -86,8 +88,9 @@ def create_domain(*, actor, account, data: dict, request=None) -> PortalDomain:
 @_files_removed_on_rollback
 @transaction.atomic
 def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> PortalDomain:
-    """Change a portal domain. A new host name starts again at Pending DNS and stops being served
-    until it is checked: the old name's verification says nothing about the new one."""
+    """Change a portal domain. A new host name is a new claim: it starts again at Pending DNS
+    with a new token and stops being served until it is checked (the old name's verification
+    says nothing about the new one)."""
     require_write(actor, "domains")
     domain = PortalDomain.objects.select_for_update().get(pk=domain.pk, account=domain.account)
     before = audit.snapshot(domain, AUDITED)
@@ -95,6 +98,7 @@ def update_domain(*, actor, domain: PortalDomain, data: dict, request=None) -> P
     _apply(domain, data)
     if renamed:
         domain.status = DnsStatus.PENDING
+        domain.verification_token = new_claim_token()
         domain.last_checked_at = None
         domain.last_check_found = ""
     _save(domain)
@@ -131,10 +135,15 @@ def delete_domains(*, actor, account, ids, request=None) -> list[str]:
     return deleted
 
 
+def _look_up(domain: PortalDomain) -> dns_check.CheckResult:
+    return dns_check.check_records(domain.domain, domain.verification_token)
+
+
 def check_domain(*, actor, domain: PortalDomain, request=None) -> DomainCheck | None:
-    """Resolve the domain's CNAME now and record the outcome (None: it was deleted meanwhile)."""
+    """Resolve the domain's CNAME and TXT records now and record the outcome (None: it was
+    deleted meanwhile)."""
     require_write(actor, "domains")
-    result = dns_check.check_cname(domain.domain)  # no transaction is open during the lookup
+    result = _look_up(domain)  # no transaction is open during the lookup
     return record_check(actor=actor, domain=domain, result=result, request=request)
 
 
@@ -143,13 +152,51 @@ def check_domains(*, actor, domains, request=None) -> list[DomainCheck]:
     require_write(actor, "domains")
     domains = list(domains)
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(domains) or 1)) as pool:
-        results = list(pool.map(dns_check.check_cname, [d.domain for d in domains]))
+        results = list(pool.map(_look_up, domains))
     checks = []
     for domain, result in zip(domains, results, strict=True):
         check = record_check(actor=actor, domain=domain, result=result, request=request)
         if check is not None:
             checks.append(check)
     return checks
+
+
+TAKEN = "This domain is verified by another account, so this claim cannot be Verified."
+STILL_VERIFIED = "Still Verified: the last answer pointed at the portal."
+TXT_LOST = (
+    "Still Verified: a Verified portal needs only its CNAME, but keep the TXT record, which "
+    "proves the domain is this account's."
+)
+
+
+def _judge(domain: PortalDomain, result) -> tuple[str, str]:
+    """The outcome of ``result`` for ``domain`` and the words to show with it.
+
+    A claim is first Verified when the CNAME points at the platform *and* the TXT record holds
+    its token, and no other account holds the name. Once Verified, the periodic re-check needs
+    the CNAME only: a lost TXT record is reported, not fatal. No answer from DNS changes nothing.
+    """
+    if not result.conclusive:
+        extra = f" {STILL_VERIFIED}" if domain.is_verified else ""
+        return CheckOutcome.NOT_CHECKED, result.found + extra
+    if not result.verified:
+        return CheckOutcome.FAILED, result.found
+    if domain.is_verified:
+        extra = "" if result.proven or not result.proof_conclusive else f" {TXT_LOST}"
+        return CheckOutcome.VERIFIED, result.found + extra
+    if not result.proof_conclusive:
+        return CheckOutcome.NOT_CHECKED, result.found
+    if not result.proven:
+        return CheckOutcome.FAILED, result.found
+    if _verified_elsewhere(domain):
+        return CheckOutcome.FAILED, f"{result.found} {TAKEN}"
+    return CheckOutcome.VERIFIED, result.found
+
+
+def _verified_elsewhere(domain: PortalDomain) -> bool:
+    # Crosses tenants on purpose: one host serves one tenant. It answers yes or no, naming nobody.
+    taken = PortalDomain.objects.filter(domain=domain.domain, status=DnsStatus.VERIFIED)
+    return taken.exclude(pk=domain.pk).exists()
 
 
 @transaction.atomic
@@ -163,26 +210,25 @@ def record_check(*, actor, domain: PortalDomain, result, request=None) -> Domain
     if domain is None or domain.domain != result.name:
         return None  # deleted or renamed while the lookup ran: the result is about nothing now
     before = audit.snapshot(domain, STATUS_FIELDS)
-    found = result.found[:500]
-    if result.verified:
-        outcome = domain.status = CheckOutcome.VERIFIED
-    elif result.conclusive:
-        outcome = domain.status = CheckOutcome.FAILED
-    else:
-        # No answer is not a wrong answer: the status stays (a Verified portal stays served)
-        # and the history says the domain was not checked.
-        outcome = CheckOutcome.NOT_CHECKED
-        if domain.status == DnsStatus.VERIFIED:
-            found = f"{found} Still Verified: the last answer pointed at the portal."[:500]
+    outcome, found = _judge(domain, result)
+    if outcome != CheckOutcome.NOT_CHECKED:
+        domain.status = outcome
     domain.last_checked_at = timezone.now()
-    domain.last_check_found = found
-    domain.save(update_fields=["status", "last_checked_at", "last_check_found"])
+    domain.last_check_found = found[:500]
+    try:
+        with transaction.atomic():
+            domain.save(update_fields=["status", "last_checked_at", "last_check_found"])
+    except IntegrityError:  # another account's claim was Verified at the same moment
+        outcome, found = CheckOutcome.FAILED, f"{result.found} {TAKEN}"
+        domain.status, domain.last_check_found = outcome, found[:500]
+        domain.save(update_fields=["status", "last_checked_at", "last_check_found"])
     check = DomainCheck.objects.create(
         account=domain.account,
         domain=domain,
         name=domain.domain,
         status=outcome,
-        found=result.found[:500],
+        # Not checked: what DNS said, without the "still Verified" the domain's page adds.
+        found=(result.found if outcome == CheckOutcome.NOT_CHECKED else found)[:500],
         checked_at=domain.last_checked_at,
         checked_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -230,8 +276,8 @@ def _save(domain: PortalDomain) -> None:
     try:
         with transaction.atomic():
             domain.save()
-    except IntegrityError as exc:  # another account claimed the name between check and save
-        raise ValidationError({"domain": DUPLICATE}) from exc
+    except IntegrityError as exc:  # the account claimed the name twice at the same moment
+        raise ValidationError({"domain": OWN_DUPLICATE}) from exc
 
 
 def _delete_file_on_commit(field_file) -> None:

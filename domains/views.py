@@ -41,8 +41,10 @@ def portal_url(request, domain: PortalDomain) -> str:
 @requires("domains")
 @require_safe
 def domain_list(request):
-    queryset = PortalDomain.objects.for_account(request.account).order_by(
-        *_ordering(request.GET.get("sort", "")), "pk"
+    queryset = (
+        PortalDomain.objects.for_account(request.account)
+        .with_claim_state()
+        .order_by(*_ordering(request.GET.get("sort", "")), "pk")
     )
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     for domain in page:
@@ -74,7 +76,8 @@ def domain_add(request):
             form.add_error(None, exc)
         else:
             messages.success(
-                request, f"{domain.domain} was added. Create its CNAME record, then press Check."
+                request,
+                f"{domain.domain} was added. Create its CNAME and TXT records, then press Check.",
             )
             return redirect("domains:detail", pk=domain.pk)
     return _form_page(request, form, None)
@@ -87,6 +90,7 @@ def domain_edit(request, pk):
         request.POST or None, request.FILES or None, account=request.account, instance=domain
     )
     if request.method == "POST" and form.is_valid():
+        old_name = domain.domain
         try:
             domain = services.update_domain(
                 actor=request.user, domain=domain, data=form.cleaned_data, request=request
@@ -94,6 +98,13 @@ def domain_edit(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if domain.domain != old_name:  # a new claim: new records to create
+                messages.success(
+                    request,
+                    f"{domain.domain} was saved. It is a new claim: create its CNAME and TXT "
+                    "records, then press Check.",
+                )
+                return redirect("domains:detail", pk=domain.pk)
             messages.success(request, f"{domain.domain} was saved.")
             return redirect("domains:list")
     return _form_page(request, form, domain)
@@ -109,7 +120,7 @@ def _form_page(request, form, domain):
 
 @requires("domains")
 def domain_detail(request, pk):
-    domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
+    domain = get_for_account_or_404(PortalDomain.objects.with_claim_state(), request.account, pk=pk)
     if request.method not in SAFE:  # after the lookup: another account's domain is a 404 first
         return HttpResponseNotAllowed(SAFE)
     history = Paginator(

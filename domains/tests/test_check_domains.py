@@ -22,6 +22,7 @@ def test_a_domain_that_stops_pointing_at_the_target_fails_and_is_no_longer_serve
         account=world["b"], domain="new.bravo.test", currencies=["EUR"]
     )
     dns_server.cname("new.bravo.test", TARGET)
+    dns_server.txt("_portal-challenge.new.bravo.test", pending.verification_token)
     assert Client(HTTP_HOST="portal.bravo.test").get("/login/").status_code == 200  # cached
 
     out = io.StringIO()

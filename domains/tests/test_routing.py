@@ -164,7 +164,7 @@ def test_a_newly_verified_domain_is_served_at_once(world, django_capture_on_comm
         account=world["b"], domain="new.bravo.test", currencies=["EUR"]
     )
     assert_plain_404(portal_client("new.bravo.test").get("/login/"))  # "nothing" is cached
-    verified = CheckResult("new.bravo.test", True, "CNAME … points at the portal.")
+    verified = CheckResult("new.bravo.test", True, "CNAME and TXT found.", proven=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.record_check(actor=None, domain=domain, result=verified)
     assert portal_client("new.bravo.test").get("/login/").status_code == 200

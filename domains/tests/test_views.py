@@ -48,7 +48,8 @@ def test_list_shows_the_accounts_domains_with_status_and_goto(world, client_admi
     assert body.count(">Check</button>") == 2
     assert body.count(">Open</a>") == 1  # only the Verified one
     assert 'href="http://portal.alpha.test/"' in body
-    assert "CNAME" in body and TARGET in body and "An A record does not work" in body
+    assert "CNAME" in body and TARGET in body and "an A record does not work" in body
+    assert "_portal-challenge.portal.yourcompany.com" in body
 
 
 def test_open_keeps_the_port_the_panel_runs_on(world, admin_a):
@@ -162,8 +163,10 @@ def test_add_a_domain(world, client_admin_a):
     assert entry.actor == world["admin_a"] and entry.account == world["a"]
     assert entry.changes["domain"] == [None, "portal.customer.example"]
     page = client_admin_a.get(response["Location"]).content.decode()
-    assert "was added. Create its CNAME record, then press Check." in page
+    assert "was added. Create its CNAME and TXT records, then press Check." in page
     assert "<code>portal.customer.example</code>" in page
+    assert f'<code>"{domain.verification_token}"</code>' in page
+    assert "<code>_portal-challenge.portal.customer.example</code>" in page
 
 
 def test_add_a_unicode_domain_stores_its_idna_form(world, client_admin_a):
@@ -335,6 +338,7 @@ def test_edit_bad_input_changes_nothing(world, client_admin_a):
 def test_check_verifies_against_the_dns(world, client_admin_a, dns_server):
     domain = PortalDomain.objects.create(account=world["a"], domain="new.alpha.test", currencies=[])
     dns_server.cname("new.alpha.test", TARGET)
+    dns_server.txt("_portal-challenge.new.alpha.test", "someone-else", domain.verification_token)
     response = client_admin_a.post(
         f"/account/domains/{domain.pk}/check/", {"next": "/account/domains/"}, follow=True
     )
@@ -396,6 +400,7 @@ def test_refresh_rechecks_the_selected_only(world, client_admin_a, dns_server):
     )
     dns_server.cname("portal.alpha.test", "elsewhere.example")
     dns_server.cname("two.alpha.test", TARGET)
+    dns_server.txt("_portal-challenge.two.alpha.test", other.verification_token)
     response = client_admin_a.post(
         "/account/domains/refresh/", {"selected": [a.pk, other.pk, world["portal_domain_b"].pk]}
     )

@@ -1,7 +1,8 @@
 """Re-check the DNS of every portal domain. Run it from a scheduler (cron, systemd timer), e.g.
 every 15 minutes: ``manage.py check_domains``. A domain whose CNAME no longer points at
 PORTAL_CNAME_TARGET goes back to Failed and stops being served at once; one for which DNS gives no
-answer keeps its status (the history says *Not checked*)."""
+answer keeps its status (the history says *Not checked*); a pending claim whose CNAME and TXT
+records now exist becomes Verified."""
 
 from django.core.management.base import BaseCommand
 
@@ -10,7 +11,10 @@ from domains.services import check_all_domains
 
 
 class Command(BaseCommand):
-    help = "Re-check the CNAME of every portal domain and record Verified or Failed."
+    help = (
+        "Re-check the CNAME and TXT records of every portal domain and record Verified, Failed "
+        "or Not checked."
+    )
 
     def handle(self, *args, **options):
         counts = {"verified": 0, "failed": 0, "not_checked": 0}
