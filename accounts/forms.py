@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from . import audit
+from .emails import lookup_form
 from .formatting import currency_choices, date_format_choices, time_zone_choices
 from .models import Account, AuditEntry
 from .phones import EXAMPLE as PHONE_EXAMPLE
@@ -167,9 +168,10 @@ class AuditFilterForm(forms.Form):
     def clean_user(self):
         User = get_user_model()
 
-        email = self.cleaned_data["user"].strip().lower()
-        if not email:
+        typed = self.cleaned_data["user"].strip()
+        if not typed:
             return ""
+        email = lookup_form(typed) or typed.lower()  # users are stored in that form
         log = AuditEntry.objects.for_account(self.account)
         if not (
             User.objects.for_account(self.account).filter(email=email).exists()

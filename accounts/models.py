@@ -3,7 +3,6 @@ from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django_countries.fields import CountryField
 
 from .formatting import DATE_FORMATS, DEFAULT_DATE_FORMAT, format_money
@@ -70,7 +69,6 @@ class Account(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="account_name_unique_ci")]
 
     def __str__(self) -> str:
         return self.name

@@ -89,9 +89,10 @@ panel = AppPanel(
             The account profile: company name, registration and VAT IDs, address, currency, date
             format, time zone, billing method and contact numbers.
 
-            Press the pencil to edit. The date format and time zone apply to every date the panel
-            and your customer portal show. The currency is fixed once the account has payments; the
-            billing method may change once every 30 days.
+            Press the pencil to edit. The company name is yours to choose: other companies on the
+            platform may use the same one. The date format and time zone apply to every date the
+            panel and your customer portal show. The currency is fixed once the account has
+            payments; the billing method may change once every 30 days.
 
             Security & Add-ons are your own: a mail at every sign-in, a mail when a browser not
             seen before signs in as you, and the browsers you have used. Revoking one ends its

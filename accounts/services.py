@@ -72,9 +72,10 @@ def next_billing_method_change(account: Account):
 def update_account_profile(*, actor: Actor, account: Account, values: dict) -> Account:
     """Apply the Config tab's edit to ``account``.
 
-    ``values`` holds :data:`PROFILE_FIELDS` (already parsed by the form). Raises Refused keyed
-    by field for what the rules refuse: another account's company name, a currency change
-    once the account has payments, a billing-method change within 30 days of the last.
+    ``values`` holds :data:`PROFILE_FIELDS` (already parsed by the form). Raises Refused
+    keyed by field for what the rules refuse: a currency change once the account has payments, a
+    billing-method change within 30 days of the last. Company names need not be unique: two
+    tenants may share one, and saying otherwise would tell one tenant about another.
     """
     require_write(actor, "config")
     account = Account.objects.select_for_update().get(pk=account.pk)
@@ -82,9 +83,6 @@ def update_account_profile(*, actor: Actor, account: Account, values: dict) -> A
     when = _date_shower(actor, account)
 
     errors = {}
-    name = values.get("name", account.name)
-    if Account.objects.filter(name__iexact=name).exclude(pk=account.pk).exists():
-        errors["name"] = "Another account already uses this company name; choose another."
     if values.get("currency", account.currency) != account.currency and account_has_payments(
         account
     ):
@@ -108,7 +106,7 @@ def update_account_profile(*, actor: Actor, account: Account, values: dict) -> A
     for field in PROFILE_FIELDS:
         if field in values:
             setattr(account, field, values[field])
-    account.full_clean(validate_constraints=False)  # the name rule is checked above, in words
+    account.full_clean()
     account.save()
     changes = audit.diff(before, audit.snapshot(account, PROFILE_FIELDS))
     if changes:

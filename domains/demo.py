@@ -2,7 +2,7 @@
 
 Browsers resolve every ``*.localhost`` name to this machine, so `make run` serves both portals on
 http://portal.acme.localhost:8000/ and http://portal.globex.localhost:8000/ without any DNS record;
-they are marked Verified without a lookup, and the history says so.
+they are marked Verified without a lookup (no CNAME or TXT record), and the history says so.
 """
 
 from decimal import Decimal
@@ -59,7 +59,7 @@ class _Upload(BytesIO):
 def populate(accounts, stdout) -> None:
     for account_name, spec in DEMO_PORTALS.items():
         account = accounts[account_name]
-        domain = PortalDomain.all_accounts.filter(domain=spec["domain"]).first()
+        domain = PortalDomain.objects.for_account(account).filter(domain=spec["domain"]).first()
         if domain is None:
             data = {
                 "domain": spec["domain"],
@@ -76,9 +76,8 @@ def populate(accounts, stdout) -> None:
             }
             domain = services.create_domain(actor=PLATFORM, account=account, data=data)
         if not domain.is_verified:
-            services.record_check(
-                actor=PLATFORM, domain=domain, result=CheckResult(domain.domain, True, DEMO_FOUND)
-            )
+            demo = CheckResult(domain.domain, True, DEMO_FOUND, proven=True)
+            services.record_check(actor=PLATFORM, domain=domain, result=demo)
     stdout.write(
         "Demo portals: http://portal.acme.localhost:8000/ (Acme) and "
         "http://portal.globex.localhost:8000/ (Globex)."

@@ -5,7 +5,15 @@ from accounts.formatting import currency_choices
 from accounts.registry import first_answer
 
 from . import hostnames, logos, theme
-from .models import ACCESS_AREAS, COLOR_VALIDATOR, DEFAULT_ACCESS_AREAS, DEFAULT_COLOR, PortalDomain
+from .models import (
+    ACCESS_AREAS,
+    COLOR_VALIDATOR,
+    DEFAULT_ACCESS_AREAS,
+    DEFAULT_COLOR,
+    DnsStatus,
+    PortalDomain,
+)
+from .services import DUPLICATE, OWN_DUPLICATE
 
 YES_NO = [("False", "No"), ("True", "Yes")]
 
@@ -124,15 +132,15 @@ class PortalDomainForm(forms.Form):
         reason = hostnames.platform_reason(name)
         if reason:
             raise ValidationError(reason)
-        # Unique on the whole platform, so this one look crosses tenants; it names nobody.
-        taken = PortalDomain.all_accounts.filter(domain=name)
-        if self.instance is not None:
-            taken = taken.exclude(pk=self.instance.pk)
-        owner = taken.values_list("account_id", flat=True).first()
-        if owner == self.account.pk:
-            raise ValidationError("Your account already has a portal on this domain.")
-        if owner is not None:
-            raise ValidationError("This domain is already used by a portal on this platform.")
+        others = {"pk": getattr(self.instance, "pk", None)}
+        mine = PortalDomain.objects.for_account(self.account).filter(domain=name)
+        if mine.exclude(**others).exists():
+            raise ValidationError(OWN_DUPLICATE)
+        # Other accounts may hold pending claims on the name (whoever proves it by TXT wins), but
+        # a Verified one serves its portal: this look crosses tenants and names nobody.
+        verified = PortalDomain.all_accounts.filter(domain=name, status=DnsStatus.VERIFIED)
+        if verified.exclude(**others).exists():
+            raise ValidationError(DUPLICATE)
         return name
 
     colour_warning_template = theme.LOW_CONTRAST_WARNING  # for the live check in static/js/app.js

@@ -1,13 +1,15 @@
 """White-label portal domains and their DNS verification history."""
 
+import secrets
 import uuid
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
-from accounts.tenancy import TenantModel
+from accounts.tenancy import TenantManager, TenantModel, TenantQuerySet
 
+from .dns_check import challenge_name
 from .hostnames import display
 
 COLOR_VALIDATOR = RegexValidator(
@@ -46,23 +48,55 @@ def logo_path(instance, filename: str) -> str:
     return f"portal-logos/{uuid.uuid4().hex}.{extension}"
 
 
+def new_claim_token() -> str:
+    """The random value a claim's TXT record must hold (128 bits: not guessable by anyone who
+    does not see this account's panel)."""
+    return secrets.token_hex(16)
+
+
+class PortalDomainQuerySet(TenantQuerySet):
+    def with_claim_state(self):
+        """Annotate ``verified_elsewhere``: another account holds this name Verified.
+
+        The one deliberate look across tenants on this page: it says whether the name is taken,
+        never by whom.
+        """
+        elsewhere = PortalDomain.all_accounts.filter(
+            domain=models.OuterRef("domain"), status=DnsStatus.VERIFIED
+        ).exclude(account=models.OuterRef("account"))
+        return self.annotate(verified_elsewhere=models.Exists(elsewhere))
+
+
 class DnsStatus(models.TextChoices):
     PENDING = "pending", "Pending DNS"
     VERIFIED = "verified", "Verified"
     FAILED = "failed", "Failed"
 
 
-class PortalDomain(TenantModel):
-    """A host name on which the account's customer portal is served once its CNAME is Verified.
+class CheckOutcome(models.TextChoices):
+    """What one check found. *Not checked*: DNS gave no answer either way (a timeout, a server
+    failure), which says nothing about the domain, so its status stays as it was."""
 
-    ``domain`` is unique on the whole platform (one host, one tenant), stored in the form
-    :func:`domains.hostnames.normalise` gives. Saving or deleting a domain forgets its host in the
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Failed"
+    NOT_CHECKED = "not_checked", "Not checked"
+
+
+class PortalDomain(TenantModel):
+    """One account's claim on a host name, on which its customer portal is served once Verified.
+
+    ``domain`` is stored in the form :func:`domains.hostnames.normalise` gives. Several accounts may
+    claim one name; a claim becomes Verified when the name's CNAME points at the platform *and*
+    its TXT record ``_portal-challenge.<domain>`` holds the claim's ``verification_token``, so only
+    who controls the name's DNS can win it. Unique per account, and among Verified claims on the
+    whole platform (one host, one tenant). Saving or deleting a domain forgets its host in the
     routing cache on commit (domains/signals.py).
     """
 
     Status = DnsStatus
 
-    domain = models.CharField(max_length=253, unique=True)
+    domain = models.CharField(max_length=253)
+    verification_token = models.CharField(max_length=64, default=new_claim_token, editable=False)
     brand_name = models.CharField(max_length=100, blank=True)
     logo = models.FileField(upload_to=logo_path, blank=True, max_length=200)
     primary_color = models.CharField(
@@ -86,8 +120,18 @@ class PortalDomain(TenantModel):
     last_check_found = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = TenantManager.from_queryset(PortalDomainQuerySet)()
+
     class Meta:
         ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "domain"], name="portaldomain_claim_unique"),
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(status="verified"),
+                name="portaldomain_verified_unique",
+            ),
+        ]
         indexes = [
             models.Index(fields=["account", "domain"], name="portaldomain_account_domain"),
             models.Index(
@@ -110,6 +154,19 @@ class PortalDomain(TenantModel):
     @property
     def is_verified(self) -> bool:
         return self.status == DnsStatus.VERIFIED
+
+    @property
+    def taken(self) -> bool:
+        """Another account holds the name Verified (``with_claim_state()`` annotates it)."""
+        return not self.is_verified and bool(getattr(self, "verified_elsewhere", False))
+
+    @property
+    def status_label(self) -> str:
+        return "Verified by another account" if self.taken else self.get_status_display()
+
+    @property
+    def challenge_name(self) -> str:
+        return challenge_name(self.domain)
 
     @property
     def display_domain(self) -> str:
@@ -137,9 +194,11 @@ class DomainCheck(TenantModel):
     """One DNS verification of a portal domain: when, by whom (empty: the scheduled re-check),
     the name checked, the outcome and what was found."""
 
+    Outcome = CheckOutcome
+
     domain = models.ForeignKey(PortalDomain, on_delete=models.CASCADE, related_name="checks")
     name = models.CharField(max_length=253)
-    status = models.CharField(max_length=8, choices=DnsStatus.choices)
+    status = models.CharField(max_length=11, choices=CheckOutcome.choices)
     found = models.CharField(max_length=500)
     checked_at = models.DateTimeField()
     checked_by = models.ForeignKey(

@@ -29,12 +29,19 @@ panel = AppPanel(
             "domains",
             "Domains",
             """
-            Serve the customer portal on your own domain: add it, create the CNAME record shown,
-            then press Check. The portal is served once the record points at the platform.
+            Serve the customer portal on your own domain: add it, create the two DNS records
+            shown, then press Check. The CNAME points the domain at the platform (an A record does
+            not work); the TXT record at _portal-challenge.<your domain> holds a token of your
+            account's own and proves the domain is yours. The portal is served once a Check finds
+            both.
 
-            An A record does not work: only a CNAME to the address shown. Verified domains are
-            re-checked regularly; a domain whose record stops pointing at the platform goes back
-            to Failed and its portal is no longer served until a Check finds the record again.
+            Another account may have added the same domain; whoever proves it with the TXT record
+            first gets it, and the other claims show "Verified by another account" and are never
+            served. Verified domains are re-checked regularly: a domain whose CNAME stops pointing
+            at the platform goes back to Failed and its portal is no longer served until a Check
+            finds it again. A missing TXT record is reported but does not stop a Verified portal.
+            When DNS does not answer, the domain keeps its status and the history says Not
+            checked.
 
             Refresh re-checks the domains you selected. Open takes you to the portal's sign-in
             page, branded with its brand name, logo, colour and footer.

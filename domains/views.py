@@ -19,7 +19,7 @@ from accounts.tenancy import get_for_account_or_404
 from . import dns_check, services
 from .forms import PortalDomainForm
 from .logos import logo_response
-from .models import PortalDomain
+from .models import DomainCheck, PortalDomain
 
 SAFE = ["GET", "HEAD"]
 HISTORY_PER_PAGE = 20
@@ -49,7 +49,7 @@ def portal_url(request, domain: PortalDomain) -> str:
 def domain_list(request):
     domains = DOMAINS.bind(
         request,
-        PortalDomain.objects.for_account(request.account),
+        PortalDomain.objects.for_account(request.account).with_claim_state(),
         can_write=request.access.can_write("domains"),
         add_url=reverse("domains:add"),
         refresh_url=reverse("domains:list"),
@@ -75,7 +75,8 @@ def domain_add(request):
             show_refusal(form, refused)
         else:
             messages.success(
-                request, f"{domain.domain} was added. Create its CNAME record, then press Check."
+                request,
+                f"{domain.domain} was added. Create its CNAME and TXT records, then press Check.",
             )
             return redirect("domains:detail", pk=domain.pk)
     return _form_page(request, form, None)
@@ -88,6 +89,7 @@ def domain_edit(request, pk):
         request.POST or None, request.FILES or None, account=request.account, instance=domain
     )
     if request.method == "POST" and form.is_valid():
+        old_name = domain.domain
         try:
             domain = services.update_domain(
                 actor=request.actor, domain=domain, data=form.cleaned_data
@@ -95,6 +97,13 @@ def domain_edit(request, pk):
         except (Refused, ValidationError) as refused:
             show_refusal(form, refused)
         else:
+            if domain.domain != old_name:  # a new claim: new records to create
+                messages.success(
+                    request,
+                    f"{domain.domain} was saved. It is a new claim: create its CNAME and TXT "
+                    "records, then press Check.",
+                )
+                return redirect("domains:detail", pk=domain.pk)
             messages.success(request, f"{domain.domain} was saved.")
             return redirect("domains:list")
     return _form_page(request, form, domain)
@@ -110,7 +119,8 @@ def _form_page(request, form, domain):
 
 @requires("domains")
 def domain_detail(request, pk):
-    domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
+    domains = PortalDomain.objects.for_account(request.account).with_claim_state()
+    domain = get_for_account_or_404(domains, request.account, pk=pk)
     if request.method not in SAFE:  # after the lookup: another account's domain is a 404 first
         return HttpResponseNotAllowed(SAFE)
     history = Paginator(
@@ -181,7 +191,12 @@ def domain_logo(request, pk):
 
 def _report(request, checks) -> None:
     for check in checks:
-        if check.status == PortalDomain.Status.VERIFIED:
+        if check.status == DomainCheck.Outcome.VERIFIED:
             messages.success(request, f"{check.name} is Verified. {check.found}")
-        else:
+        elif check.status == DomainCheck.Outcome.FAILED:
             messages.error(request, f"{check.name} failed the check. {check.found}")
+        else:  # DNS gave no answer: the domain keeps its status
+            status = check.domain.get_status_display()
+            messages.warning(
+                request, f"{check.name} could not be checked now; still {status}. {check.found}"
+            )

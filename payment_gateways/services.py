@@ -5,6 +5,9 @@ held open across a network call): :func:`verify_gateways` makes the calls first,
 then records each result in a short transaction of its own.
 """
 
+import logging
+import traceback
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,6 +35,7 @@ AUDITED_FIELDS = [
 ]
 SECRET_FIELDS = ("secret_key", "webhook_secret")
 DUPLICATE_NAME = "You already have a gateway with this name."
+logger = logging.getLogger(__name__)
 
 
 def _snapshot(gateway: Gateway) -> dict:
@@ -138,10 +142,17 @@ def verify_gateways(*, actor: Actor, gateways: list[Gateway]) -> list[Gateway]:
     ]
 
 
+NOT_UNDERSTOOD = "The gateway answered in a way the panel did not understand."
+
+
 def _check_failed(client, exc) -> CheckResult:
+    """A check that raised or did not answer in time (check_in_parallel): the operator gets a
+    plain sentence; the detail (secrets cut) goes to the log."""
     if exc is None:
         return CheckResult(False, "The gateway did not answer in time.")
-    return CheckResult(False, client.clean_message(f"The check failed: {exc}"))
+    detail = "".join(traceback.format_exception(exc))
+    logger.error("%s check failed unexpectedly:\n%s", client.label, client.redact(detail))
+    return CheckResult(False, NOT_UNDERSTOOD)
 
 
 def _record_check(actor: Actor, gateway: Gateway, result: CheckResult) -> Gateway:

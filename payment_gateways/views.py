@@ -135,7 +135,7 @@ def _render_form(request, form, gateway):
         "form": form,
         "gateway": gateway,
         "type_label": Gateway.Type(form.gateway_type).label,
-        "webhook_url": webhook_url(request, gateway) if gateway is not None else "",
+        "webhook_url": webhook_url(gateway) if gateway is not None else "",
     }
     return render(request, "payment_gateways/form.html", context)
 

@@ -10,6 +10,8 @@ with a ``@public`` view that finds the gateway by type and uuid and hands the re
 gets a 404 and the gateway retries it later (Stripe and PayPal both retry for days).
 """
 
+from accounts.links import panel_url
+
 WEBHOOK_ROUTE = "webhooks/<slug:gateway_type>/<uuid:gateway_uuid>/"
 
 
@@ -17,6 +19,7 @@ def webhook_path(gateway) -> str:
     return f"/webhooks/{gateway.type}/{gateway.uuid}/"
 
 
-def webhook_url(request, gateway) -> str:
-    """The absolute URL, on the host (and scheme) the operator is using."""
-    return request.build_absolute_uri(webhook_path(gateway))
+def webhook_url(gateway) -> str:
+    """The absolute URL on the panel's public address (PANEL_BASE_URL), whatever host the
+    operator reached the panel on: the gateway must call the address the world knows."""
+    return panel_url(webhook_path(gateway))

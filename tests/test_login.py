@@ -130,6 +130,18 @@ def test_platform_superuser_lands_in_django_admin(db):
     assert response["Location"] == "/admin/"
 
 
+@override_settings(PANEL_BASE_URL="https://panel.example.com")
+def test_a_forged_host_never_reaches_the_reset_link(world, django_capture_on_commit_callbacks):
+    """Reproduction: ``Host: localhost:6666`` used to mail http://localhost:6666/password-reset/…"""
+    client = Client(HTTP_HOST="localhost:6666")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/password-reset/", {"email": "admin@alpha.test"})
+    assert response["Location"] == "/password-reset/sent/"
+    (message,) = mail.outbox
+    assert "localhost:6666" not in message.body
+    assert re.search(r"^https://panel\.example\.com/password-reset/\S+/$", message.body, re.M)
+
+
 def test_password_reset_mails_a_single_use_link(world, django_capture_on_commit_callbacks):
     client = Client(HTTP_HOST=PANEL_HOST)
     with django_capture_on_commit_callbacks(execute=True):

@@ -17,7 +17,7 @@ def _start(**env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+        if k not in ("DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "PANEL_BASE_URL")
     }
     clean.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(
@@ -30,21 +30,53 @@ def _start(**env):
     )
 
 
+BASE = "https://panel.example.com"
+
+
 def test_production_needs_a_secret_key():
-    result = _start(FIELD_ENCRYPTION_KEYS=KEY)
+    result = _start(FIELD_ENCRYPTION_KEYS=KEY, PANEL_BASE_URL=BASE)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
 def test_production_needs_encryption_keys():
-    result = _start(DJANGO_SECRET_KEY="x" * 60)
+    result = _start(DJANGO_SECRET_KEY="x" * 60, PANEL_BASE_URL=BASE)
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS must be set" in result.stderr
 
 
-def test_production_starts_with_both():
+def test_production_needs_the_panel_base_url():
+    """Links in mail come from it; without it production would have to trust the Host header."""
     result = _start(DJANGO_SECRET_KEY="x" * 60, FIELD_ENCRYPTION_KEYS=KEY)
+    assert result.returncode != 0
+    assert "PANEL_BASE_URL must be set" in result.stderr
+
+
+def test_production_starts_with_all_three():
+    result = _start(DJANGO_SECRET_KEY="x" * 60, FIELD_ENCRYPTION_KEYS=KEY, PANEL_BASE_URL=BASE)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("panel.example.com", "absolute http:// or https://"),
+        ("ftp://panel.example.com", "absolute http:// or https://"),
+        ("https://panel.example.com/console", "no path"),
+        ("https://panel.example.com/?x=1", "no path"),
+        ("https://panel.example.com", None),
+        ("http://127.0.0.1:8000/", None),
+    ],
+)
+def test_the_panel_base_url_is_checked(settings, value, problem):
+    from accounts.checks import panel_base_url_usable
+
+    settings.PANEL_BASE_URL = value
+    errors = panel_base_url_usable(None)
+    if problem is None:
+        assert errors == []
+    else:
+        assert [e.id for e in errors] == ["accounts.E002"] and problem in errors[0].msg
 
 
 def _redis_up() -> bool:

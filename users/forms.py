@@ -1,7 +1,11 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
+from accounts.emails import NormalisedEmailField
 from accounts.formatting import time_zone_choices
 from accounts.ipnets import ip_allowed, parse_ip_whitelist
 from accounts.mail import send_mail_later
@@ -15,7 +19,7 @@ EFFECT_CHOICES = [("", "Not set"), (ALLOW, "Allow"), (DENY, "Deny")]
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(
+    email = NormalisedEmailField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
     password = forms.CharField(
@@ -24,7 +28,27 @@ class SignInForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, with the mail sent through the task queue like all other mail."""
+    """Django's reset form, with the mail sent through the task queue like all other mail, and
+    the link on PANEL_BASE_URL: Django would take the request's Host header, which the client
+    chooses, and so could mail a user's reset token to someone else's host."""
+
+    email = NormalisedEmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email):
+        """Active users with a password whose stored address is exactly ``email`` (already in
+        its stored form): Django's own look-up is case-insensitive, which PostgreSQL's UPPER()
+        makes match other letters."""
+        users = User.all_accounts.filter(email=email, is_active=True).select_related("account")
+        return (user for user in users if user.has_usable_password())
+
+    def save(self, **opts):
+        base = urlsplit(settings.PANEL_BASE_URL)
+        opts.update(domain_override=base.netloc, use_https=base.scheme == "https")
+        return super().save(**opts)
 
     def send_mail(
         self,
@@ -79,6 +103,7 @@ class UserForm(forms.ModelForm):
             "is_active",
         ]
         widgets = {"ip_whitelist": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"email": NormalisedEmailField}
 
     def __init__(self, *args, account, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,11 +150,14 @@ class UserForm(forms.ModelForm):
             self.fields["password"].help_text += " Leave blank to keep the current password."
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        taken = User.all_accounts.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        email = self.cleaned_data["email"]  # the stored form (NormalisedEmailField)
+        taken = User.all_accounts.filter(email=email).exclude(pk=self.instance.pk)
         if taken.exists():
+            # The same words whoever holds it, in this account or another: they name nobody.
             raise forms.ValidationError(
-                "This email is already in use; every user needs an address of their own."
+                "This e-mail address cannot be used for a new user."
+                if self.creating
+                else "This e-mail address cannot be used for this user."
             )
         return email
 

@@ -1,8 +1,10 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.emails import lookup_form, normalise_email
 from accounts.ipnets import parse_ip_whitelist
 from accounts.models import validate_time_zone
 from accounts.permissions import ALLOW, DENY, MODULES
@@ -17,12 +19,21 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        """Exact match on the stored form (accounts.emails): never ``iexact``, whose
+        PostgreSQL ``UPPER()`` makes ``admın@`` (dotless ı) the same user as ``admin@``."""
+        email = lookup_form(username or "")
+        if email is None:
+            raise self.model.DoesNotExist("No user has this address.")
+        return self.get(email=email)
+
+    @classmethod
+    def normalize_email(cls, email):
+        return normalise_email(email)
 
     def create_user(self, email, password=None, **extra):
         if not email:
             raise ValueError("A user needs an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -39,7 +50,7 @@ class User(AbstractBaseUser):
 
     ``is_staff`` keeps Django's meaning (may enter /admin/) and is only for platform superusers.
     Django's own permission tables are not used: the admin site is for superusers only, and the
-    panel's permissions are the module registry in users/permissions.py.
+    panel's permissions are the module registry in accounts/permissions.py.
     """
 
     class Role(models.TextChoices):
@@ -110,8 +121,12 @@ class User(AbstractBaseUser):
         return self.name or self.email
 
     def clean(self):
+        # Before Django's own clean, whose NFKC would quietly turn an ſ into an s.
+        try:
+            self.email = normalise_email(self.email)
+        except ValidationError as error:
+            raise ValidationError({"email": error.messages}) from error
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
 
     def get_session_auth_hash(self):
         """Django's hash of the password, salted with the session generation: raising the
@@ -201,9 +216,14 @@ class GroupMembership(TenantModel):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, kept for the throttle window (see users/throttle.py)."""
+    """A sign-in attempt: stored before the password is checked and kept when it was wrong, for
+    the throttle window (see users/throttle.py). ``email`` is the stored form of what was typed;
+    ``user`` the user it matched, if any."""
 
     email = models.CharField(max_length=254)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ip = models.GenericIPAddressField(null=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -211,6 +231,7 @@ class LoginFailure(models.Model):
         indexes = [
             models.Index(fields=["email", "ip", "created"], name="loginfailure_pair"),
             models.Index(fields=["ip", "created"], name="loginfailure_ip"),
+            models.Index(fields=["user", "created"], name="loginfailure_user"),
         ]
 
     def __str__(self) -> str:

@@ -10,8 +10,10 @@ from django.urls import reverse
 import accounts.security
 from accounts import audit
 from accounts.actors import PLATFORM, Actor
+from accounts.emails import normalise_email
 from accounts.errors import Refused
 from accounts.ipnets import ip_allowed
+from accounts.links import panel_url
 from accounts.mail import send_mail_later
 from accounts.permissions import MODULES, require_write
 
@@ -28,24 +30,27 @@ USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_acti
 def sign_in(request, email: str, password: str) -> User:
     """Check the throttle, authenticate, check the IP whitelist, log in (bound to this host).
 
-    Every outcome is audited: to the user's account when the email belongs to a user, to the
-    platform log otherwise. Raises :class:`Refused` with the message to show.
+    The address is looked up exactly in its stored form (accounts.emails), for the throttle and
+    for authentication alike. Every outcome is audited: to the user's account when the email
+    belongs to a user, to the platform log otherwise. Raises :class:`Refused` with the message to
+    show.
     """
     visitor = request.actor  # not signed in yet: only the caller's address
     ip = visitor.ip
-    known = User.all_accounts.filter(email__iexact=email.strip()).select_related("account").first()
+    email = throttle.email_key(email)
+    known = User.all_accounts.filter(email=email).select_related("account").first()
     account = known.account if known else None
 
-    lock = throttle.current_lock(email, ip)
+    attempt, lock = throttle.begin_attempt(email, ip, user=known)  # stored first, then counted
     if lock is not None:
         audit.record(
             "login.locked", account=account, actor=visitor, target=known, data={"email": email}
         )
         raise Refused(lock.message)
 
-    user = authenticate(request, username=email.strip(), password=password)
+    user = authenticate(request, username=email, password=password)
     if user is None:
-        throttle.record_failure(email, ip)
+        throttle.attempt_failed(attempt)
         audit.record(
             "login.failed", account=account, actor=visitor, target=known, data={"email": email}
         )
@@ -54,13 +59,14 @@ def sign_in(request, email: str, password: str) -> User:
         )
 
     if not ip_allowed(ip, user.ip_whitelist):
+        throttle.attempt_void(attempt)
         audit.record("login.ip_refused", account=account, actor=visitor, target=user)
         raise Refused(
             f"Your user may not sign in from this address ({ip}). Ask an Administrator of your "
             "account to add it to your IP whitelist."
         )
 
-    throttle.clear_failures(email, ip)
+    throttle.attempt_succeeded(attempt)
     login(request, user)  # accounts.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
     audit.record("login.succeeded", account=user.account, actor=Actor(user, ip), target=user)
@@ -104,7 +110,7 @@ def create_user(
         groups_after=groups,
         password=bool(password),
     )
-    user = User(account=account, email=email.strip().lower(), **fields)
+    user = User(account=account, email=normalise_email(email), **fields)
     if password:
         user.set_password(password)
     else:
@@ -152,7 +158,7 @@ def update_user(user: User, *, actor: Actor, password=None, groups=None, **field
     for name, value in fields.items():
         setattr(user, name, value)
     if "email" in fields:
-        user.email = user.email.strip().lower()
+        user.email = normalise_email(user.email)
     if password:
         user.set_password(password)  # also ends their sessions: the auth hash changes
     if before["is_active"] and not user.is_active:
@@ -259,8 +265,7 @@ def _set_groups(user: User, groups) -> None:
 
 def invite(user: User, *, actor: Actor = PLATFORM) -> None:
     """Mail ``user`` a single-use, expiring link where they choose their password."""
-    path = reverse("users:invitation", kwargs={"token": make_token(user)})
-    link = settings.PANEL_BASE_URL.rstrip("/") + path
+    link = panel_url(reverse("users:invitation", kwargs={"token": make_token(user)}))
     inviter = (actor.user.name or actor.user.email) if actor.user else "An Administrator"
     body = (
         f"Hello {user.name or user.email},\n\n"

@@ -4,9 +4,15 @@ Per (email, IP) pair: LOGIN_FAILURES_PER_PAIR failures within LOGIN_LOCK_MINUTES
 until the oldest of them is LOGIN_LOCK_MINUTES old. Per IP: LOGIN_FAILURES_PER_IP failures over any
 emails lock the IP the same way (stops one address trying many accounts); per email,
 LOGIN_FAILURES_PER_EMAIL failures from any addresses lock the email (stops many addresses trying one
-account; high, so a stranger cannot easily lock a user out). An IPv6 caller counts as their /64,
-the block one customer line gets. A locked attempt is not checked and not counted, so hammering
-does not extend the lock; a success clears the pair.
+account; high, so a stranger cannot easily lock a user out). "Email" is the stored form of the
+address (accounts.emails) and also the user it matched, so no other spelling gets a budget of its
+own. An IPv6 caller counts as their /64, the block one customer line gets.
+
+Each attempt is stored *before* its password is checked (:func:`begin_attempt`), then counted: of
+any two concurrent attempts at least one sees the other, so however many arrive at once, no more
+than the limit are ever checked. A locked attempt is removed again (not checked, not counted, so
+hammering does not extend the lock); a wrong password keeps its row as the failure; a success
+clears the pair.
 
 Password-reset mails are limited too (:func:`reset_allowed`), so nobody can flood an inbox.
 """
@@ -17,7 +23,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
+
+from accounts.emails import lookup_form
 
 from .models import LoginFailure
 
@@ -45,12 +54,10 @@ def _window() -> timedelta:
     return timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
 
 
-def _lock_from(failures, limit: int) -> Lock | None:
-    """Locked when the window holds ``limit`` failures; until the oldest of those leaves it."""
-    recent = list(failures.order_by("-created").values_list("created", flat=True)[:limit])
-    if len(recent) < limit:
-        return None
-    return Lock(until=recent[-1] + _window())
+def email_key(email: str) -> str:
+    """What the throttle counts an address under: its stored form (text that is no address at
+    all is counted as typed, lower-cased)."""
+    return lookup_form(email) or (email or "").strip().lower()[:254]
 
 
 def caller(ip: str | None) -> str | None:
@@ -63,34 +70,64 @@ def caller(ip: str | None) -> str | None:
     return ip
 
 
-def current_lock(email: str, ip: str | None) -> Lock | None:
-    since = timezone.now() - _window()
-    email, ip = email.strip().lower(), caller(ip)
-    recent = LoginFailure.objects.filter(created__gte=since)
+def _lock_from(others, limit: int) -> Lock | None:
+    """Locked when the window already holds ``limit`` other attempts; until the oldest of those
+    leaves it."""
+    recent = list(others.order_by("-created").values_list("created", flat=True)[:limit])
+    if len(recent) < limit:
+        return None
+    return Lock(until=recent[-1] + _window())
+
+
+def _who(attempt: LoginFailure) -> Q:
+    same = Q(email=attempt.email)
+    return same | Q(user_id=attempt.user_id) if attempt.user_id else same
+
+
+def begin_attempt(email: str, ip: str | None, user=None) -> tuple[LoginFailure, Lock | None]:
+    """Store a sign-in attempt, then count. Returns the attempt and, when it may not be checked,
+    the lock (the attempt is removed again then).
+
+    ``user``: the user the address matched, so the counts follow the person, not the spelling.
+    """
+    attempt = LoginFailure.objects.create(email=email_key(email), ip=caller(ip), user=user)
+    others = LoginFailure.objects.filter(created__gte=timezone.now() - _window()).exclude(
+        pk=attempt.pk
+    )
     locks = [
-        _lock_from(recent.filter(email=email, ip=ip), settings.LOGIN_FAILURES_PER_PAIR),
-        _lock_from(recent.filter(ip=ip), settings.LOGIN_FAILURES_PER_IP) if ip else None,
-        _lock_from(recent.filter(email=email), settings.LOGIN_FAILURES_PER_EMAIL),
+        _lock_from(others.filter(_who(attempt), ip=attempt.ip), settings.LOGIN_FAILURES_PER_PAIR),
+        _lock_from(others.filter(ip=attempt.ip), settings.LOGIN_FAILURES_PER_IP)
+        if attempt.ip
+        else None,
+        _lock_from(others.filter(_who(attempt)), settings.LOGIN_FAILURES_PER_EMAIL),
     ]
     locks = [lock for lock in locks if lock is not None]
-    return max(locks, key=lambda lock: lock.until) if locks else None
+    if not locks:
+        return attempt, None
+    attempt.delete()
+    return attempt, max(locks, key=lambda lock: lock.until)
 
 
-def record_failure(email: str, ip: str | None) -> None:
-    LoginFailure.objects.create(email=email.strip().lower(), ip=caller(ip))
-    # Keep the table small: what left the window no longer counts.
+def attempt_failed(attempt: LoginFailure) -> None:
+    """The password was wrong: the attempt stays as a failure. Prune what left the window."""
     LoginFailure.objects.filter(created__lt=timezone.now() - 2 * _window()).delete()
 
 
-def clear_failures(email: str, ip: str | None) -> None:
-    LoginFailure.objects.filter(email=email.strip().lower(), ip=caller(ip)).delete()
+def attempt_void(attempt: LoginFailure) -> None:
+    """The password was right but the sign-in was refused for another reason: not a guess."""
+    LoginFailure.objects.filter(pk=attempt.pk).delete()
+
+
+def attempt_succeeded(attempt: LoginFailure) -> None:
+    """Signed in: the pair's failures (this attempt's row included) are forgotten."""
+    LoginFailure.objects.filter(_who(attempt), ip=attempt.ip).delete()
 
 
 def reset_allowed(email: str, ip: str | None) -> bool:
     """Whether another password-reset mail may go out: at most PASSWORD_RESETS_PER_EMAIL per
     email and PASSWORD_RESETS_PER_IP per caller in an hour (counted in the shared cache)."""
     limits = [
-        (f"reset:email:{email.strip().lower()}", settings.PASSWORD_RESETS_PER_EMAIL),
+        (f"reset:email:{email_key(email)}", settings.PASSWORD_RESETS_PER_EMAIL),
         (f"reset:ip:{caller(ip)}", settings.PASSWORD_RESETS_PER_IP),
     ]
     allowed = True

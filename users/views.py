@@ -63,7 +63,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         """The same answer whatever happens (no hint whether the email exists or was throttled)."""
         email = form.cleaned_data["email"]
         allowed = throttle.reset_allowed(email, self.request.actor.ip)
-        for user in User.all_accounts.filter(email__iexact=email, is_active=True):
+        for user in User.all_accounts.filter(email=email, is_active=True):  # the stored form
             audit.record(
                 "password.reset_requested" if allowed else "password.reset_throttled",
                 account=user.account,

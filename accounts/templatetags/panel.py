@@ -103,7 +103,17 @@ def sort_state(context, prefix, key, default=""):
 
 _TONES = {
     "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success"},
-    "bad": {"failed", "expired", "cancelled", "denied", "stopped", "suspended", "off", "error"},
+    "bad": {
+        "failed",
+        "expired",
+        "cancelled",
+        "denied",
+        "stopped",
+        "suspended",
+        "off",
+        "error",
+        "verified by another account",
+    },
     "warn": {
         "pending",
         "not checked",

@@ -249,14 +249,13 @@ def test_national_numbers_are_read_in_the_accounts_country(world, client_admin_a
     assert world["a"].phone == "+14155552671"
 
 
-def test_another_accounts_company_name_is_refused(world, client_admin_a):
-    response = _post(client_admin_a, name="bravo carrier")
-    assert response.status_code == 200
-    assert _errors(response, "name") == [
-        "Another account already uses this company name; choose another."
-    ]
+def test_another_accounts_company_name_is_accepted_and_says_nothing_of_it(world, client_admin_a):
+    """Company names need not be unique: refusing one would tell a tenant another exists."""
+    assert world["b"].name.lower() == "bravo carrier"
+    response = _post(client_admin_a, name="Bravo Carrier")
+    assert response.status_code == 302
     world["a"].refresh_from_db()
-    assert world["a"].name == "Alpha Networks"
+    assert world["a"].name == "Bravo Carrier"
 
 
 def test_currency_is_locked_once_the_account_has_a_payment(world, client_admin_a, monkeypatch):

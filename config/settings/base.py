@@ -17,9 +17,10 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # domain gets a 404 that names no tenant.
 ALLOWED_HOSTS = ["*"]
 PANEL_HOSTS = env.list("PANEL_HOSTS", default=["127.0.0.1", "localhost"])
-# Where the panel is reached: links in mail (invitations, password resets) are built from this,
-# never from a request's Host header.
-PANEL_BASE_URL = env("PANEL_BASE_URL", default="http://127.0.0.1:8000")
+# The panel's public address: scheme, host and port, no path (https://panel.example.com). Links in
+# mail (password reset, invitations) and the webhook URLs are built from it, never from the Host
+# header of a request. Required in production; dev and test settings derive one.
+PANEL_BASE_URL = env("PANEL_BASE_URL", default="").rstrip("/")
 # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

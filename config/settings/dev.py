@@ -5,6 +5,7 @@ from .base import *
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 # A fixed key so `make run` works out of the box; production requires its own keys.
+PANEL_BASE_URL = PANEL_BASE_URL or "http://127.0.0.1:8000"  # where `make run` serves the panel
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="]
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immediate")]}}
 

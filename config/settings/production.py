@@ -16,6 +16,7 @@ def _required(name: str, value):
 DEBUG = False
 SECRET_KEY = _required("DJANGO_SECRET_KEY", SECRET_KEY)
 FIELD_ENCRYPTION_KEYS = _required("FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS)
+PANEL_BASE_URL = _required("PANEL_BASE_URL", PANEL_BASE_URL)
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 if env.bool("BEHIND_TLS_PROXY", default=False):

@@ -6,7 +6,7 @@ DEBUG = False
 SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1rZXktb25lLWZvci1lbmNyeXB0ZWQtZmllbGQ="]
 PANEL_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-PANEL_BASE_URL = "http://testserver"
+PANEL_BASE_URL = "http://testserver"  # the test Client's default host
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": TASK_BACKENDS["immediate"]}}

@@ -5,8 +5,10 @@ import io
 from django.core.management import call_command
 from django.test import Client
 
+from accounts.actors import Actor
 from accounts.models import AuditEntry
-from domains.models import DnsStatus, PortalDomain
+from domains import services
+from domains.models import DnsStatus, DomainCheck, PortalDomain
 from domains.tasks import recheck_all_domains
 
 TARGET = "portals.console.test"
@@ -21,6 +23,7 @@ def test_a_domain_that_stops_pointing_at_the_target_fails_and_is_no_longer_serve
         account=world["b"], domain="new.bravo.test", currencies=["EUR"]
     )
     dns_server.cname("new.bravo.test", TARGET)
+    dns_server.txt("_portal-challenge.new.bravo.test", pending.verification_token)
     assert Client(HTTP_HOST="portal.bravo.test").get("/login/").status_code == 200  # cached
 
     out = io.StringIO()
@@ -38,7 +41,7 @@ def test_a_domain_that_stops_pointing_at_the_target_fails_and_is_no_longer_serve
         "portal.bravo.test: Verified → Failed. The CNAME points at somewhere-else.example" in text
     )
     assert "new.bravo.test: Pending DNS → Verified." in text
-    assert "Checked 3 domains: 2 Verified, 1 Failed." in text
+    assert "Checked 3 domains: 2 Verified, 1 Failed, 0 not checked (no DNS answer)." in text
     assert Client(HTTP_HOST="portal.bravo.test").get("/login/").status_code == 404
     assert Client(HTTP_HOST="new.bravo.test").get("/login/").status_code == 200
     # Scheduled checks are in each domain's history; the audit log keeps only status changes.
@@ -79,14 +82,29 @@ def test_no_answer_from_dns_keeps_a_verified_portal_served(
     settings.DNS_RESOLVER_LIFETIME = 0.5
     dns_server.silent("portal.alpha.test")
     dns_server.servfail("portal.bravo.test")
+    out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("check_domains", stdout=io.StringIO())
+        call_command("check_domains", stdout=out)
     for name in ("portal.alpha.test", "portal.bravo.test"):
         domain = PortalDomain.objects.get(domain=name)
         assert domain.status == DnsStatus.VERIFIED
         assert "Still Verified" in domain.last_check_found
-        assert domain.checks.latest("checked_at").status == DnsStatus.FAILED  # the history is true
+        check = domain.checks.latest("checked_at")
+        assert check.status == DomainCheck.Outcome.NOT_CHECKED  # not Failed: nothing was learnt
+        assert check.get_status_display() == "Not checked"
         assert Client(HTTP_HOST=name).get("/login/").status_code == 200
+        assert f"{name}: Verified, not checked now." in out.getvalue()
+    assert "0 Verified, 0 Failed, 2 not checked (no DNS answer)." in out.getvalue()
+    assert not AuditEntry.objects.filter(event="domain.checked").exists()  # no status changed
+
+
+def test_no_answer_for_a_pending_domain_leaves_it_pending(world, dns_server, settings):
+    settings.DNS_RESOLVER_LIFETIME = 0.5
+    pending = PortalDomain.objects.create(account=world["a"], domain="new.alpha.test")
+    dns_server.servfail("new.alpha.test")
+    check = services.check_domain(actor=Actor(world["admin_a"]), domain=pending)
+    pending.refresh_from_db()
+    assert (pending.status, check.status) == (DnsStatus.PENDING, "not_checked")
 
 
 def test_localhost_names_verify_without_dns_only_where_enabled(world, dns_server, settings):

@@ -4,6 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.actors import Actor
+from accounts.errors import Refused
 from domains.logos import inspect
 
 from .images import png, svg
@@ -106,3 +108,62 @@ def test_xml_that_is_not_svg():
     assert "not an SVG image" in refusal(b'<?xml version="1.0"?><html>hi</html>', "logo.svg")
     assert "neither" in refusal(b"<html><body>hi</body></html>", "logo.svg")
     assert "not well-formed" in refusal(b"<svg <<", "logo.svg")
+
+
+# --- storage follows the transaction ------------------------------------------------------------
+
+
+def _stored_logos() -> set[str]:
+    from django.core.files.storage import default_storage
+
+    try:
+        return set(default_storage.listdir("portal-logos")[1])
+    except FileNotFoundError:
+        return set()
+
+
+def _data(domain_name: str, logo_bytes: bytes) -> dict:
+    return {
+        "domain": domain_name,
+        "brand_name": "",
+        "primary_color": "#123456",
+        "footer_text": "",
+        "customer_signup": False,
+        "carrier_signup": False,
+        "new_customer_debit_limit": 0,
+        "template_customer_id": None,
+        "currencies": ["USD"],
+        "access_areas": [],
+        "logo": inspect(upload(logo_bytes)),
+    }
+
+
+def test_a_logo_is_not_left_in_storage_when_the_domain_save_rolls_back(world):
+    """Reproduction: the name was claimed between the form's check and the save; the save
+    rolled back and the uploaded logo stayed in storage, named by no row."""
+    from domains import services
+
+    before = _stored_logos()
+    with pytest.raises(Refused):
+        services.create_domain(
+            actor=Actor(world["admin_a"]),
+            account=world["a"],
+            data=_data("portal.alpha.test", png(100)),  # the account's own name: the save fails
+        )
+    assert _stored_logos() == before
+
+
+def test_a_replaced_logo_is_kept_and_the_new_one_removed_when_an_edit_rolls_back(world):
+    from domains import services
+    from domains.models import PortalDomain
+
+    domain = world["portal_domain_a"]
+    other = PortalDomain.objects.create(account=world["a"], domain="two.alpha.test")
+    before = _stored_logos()
+    with pytest.raises(Refused):
+        services.update_domain(
+            actor=Actor(world["admin_a"]), domain=other, data=_data("portal.alpha.test", png(90))
+        )
+    assert _stored_logos() == before
+    domain.refresh_from_db()
+    assert domain.logo.name.rsplit("/", 1)[-1] in before  # the old logo is still there

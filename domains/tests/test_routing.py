@@ -102,6 +102,30 @@ def test_a_failing_domain_is_no_longer_served(world, django_capture_on_commit_ca
     assert_plain_404(portal_client().get("/login/"))
 
 
+def test_a_lookup_that_read_the_domain_before_it_failed_cannot_cache_it_again(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Reproduction of the host-cache race: a request reads the Verified domain, the domain
+    fails and its host is forgotten, then that request stores what it read. Before versioned
+    keys, the failed domain was served again until the cache timeout."""
+    from domains import routing
+
+    real_lookup = routing._lookup
+
+    def lookup_overtaken_by_a_failure(host):
+        site = real_lookup(host)  # read while still Verified
+        failed = CheckResult("portal.alpha.test", False, "No CNAME record was found.")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.record_check(actor=PLATFORM, domain=world["portal_domain_a"], result=failed)
+        return site
+
+    monkeypatch.setattr(routing, "_lookup", lookup_overtaken_by_a_failure)
+    assert resolve_portal_host("portal.alpha.test") is not None  # the in-flight request
+    monkeypatch.setattr(routing, "_lookup", real_lookup)
+    assert resolve_portal_host("portal.alpha.test") is None  # every later one
+    assert_plain_404(portal_client().get("/login/"))
+
+
 def test_a_renamed_domain_frees_the_old_host(world, django_capture_on_commit_callbacks):
     domain = world["portal_domain_a"]
     assert portal_client().get("/login/").status_code == 200
@@ -139,7 +163,7 @@ def test_a_newly_verified_domain_is_served_at_once(world, django_capture_on_comm
         account=world["b"], domain="new.bravo.test", currencies=["EUR"]
     )
     assert_plain_404(portal_client("new.bravo.test").get("/login/"))  # "nothing" is cached
-    verified = CheckResult("new.bravo.test", True, "CNAME … points at the portal.")
+    verified = CheckResult("new.bravo.test", True, "CNAME and TXT found.", proven=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.record_check(actor=PLATFORM, domain=domain, result=verified)
     assert portal_client("new.bravo.test").get("/login/").status_code == 200

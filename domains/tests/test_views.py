@@ -49,7 +49,8 @@ def test_list_shows_the_accounts_domains_with_status_and_goto(world, client_admi
     assert body.count(">Check</button>") == 2
     assert body.count(">Open</a>") == 1  # only the Verified one
     assert 'href="http://portal.alpha.test/"' in body
-    assert "CNAME" in body and TARGET in body and "An A record does not work" in body
+    assert "CNAME" in body and TARGET in body and "an A record does not work" in body
+    assert "_portal-challenge.portal.yourcompany.com" in body
 
 
 def test_open_keeps_the_port_the_panel_runs_on(world, admin_a):
@@ -163,8 +164,10 @@ def test_add_a_domain(world, client_admin_a):
     assert entry.actor == world["admin_a"] and entry.account == world["a"]
     assert entry.changes["domain"] == [None, "portal.customer.example"]
     page = client_admin_a.get(response["Location"]).content.decode()
-    assert "was added. Create its CNAME record, then press Check." in page
+    assert "was added. Create its CNAME and TXT records, then press Check." in page
     assert "<code>portal.customer.example</code>" in page
+    assert f'<code>"{domain.verification_token}"</code>' in page
+    assert "<code>_portal-challenge.portal.customer.example</code>" in page
 
 
 def test_add_a_unicode_domain_stores_its_idna_form(world, client_admin_a):
@@ -359,6 +362,7 @@ def test_edit_bad_input_changes_nothing(world, client_admin_a):
 def test_check_verifies_against_the_dns(world, client_admin_a, dns_server):
     domain = PortalDomain.objects.create(account=world["a"], domain="new.alpha.test", currencies=[])
     dns_server.cname("new.alpha.test", TARGET)
+    dns_server.txt("_portal-challenge.new.alpha.test", "someone-else", domain.verification_token)
     response = client_admin_a.post(
         f"/account/domains/{domain.pk}/check/", {"next": "/account/domains/"}, follow=True
     )
@@ -385,6 +389,25 @@ def test_check_reports_what_was_found(world, client_admin_a, dns_server):
     assert domain.status == DnsStatus.FAILED
 
 
+def test_no_dns_answer_says_still_verified_and_records_not_checked(
+    world, client_admin_a, dns_server, settings
+):
+    """Reproduction: the flash said "failed the check" while the domain stayed Verified, and the
+    history row said Failed."""
+    settings.DNS_RESOLVER_LIFETIME = 0.5
+    domain = world["portal_domain_a"]
+    dns_server.silent("portal.alpha.test")
+    response = client_admin_a.post(f"/account/domains/{domain.pk}/check/", follow=True)
+    body = response.content.decode()
+    assert "portal.alpha.test could not be checked now; still Verified." in body
+    assert "failed the check" not in body
+    domain.refresh_from_db()
+    assert domain.status == DnsStatus.VERIFIED
+    latest = domain.checks.first()
+    assert (latest.status, latest.checked_by) == ("not_checked", world["admin_a"])
+    assert ">Not checked</span>" in body  # the history row on the domain's page
+
+
 def test_check_ignores_an_outside_next(world, client_admin_a, dns_server):
     domain = world["portal_domain_a"]
     response = client_admin_a.post(
@@ -401,6 +424,7 @@ def test_refresh_rechecks_the_selected_only(world, client_admin_a, dns_server):
     )
     dns_server.cname("portal.alpha.test", "elsewhere.example")
     dns_server.cname("two.alpha.test", TARGET)
+    dns_server.txt("_portal-challenge.two.alpha.test", other.verification_token)
     response = client_admin_a.post(
         "/account/domains/refresh/", {"selected": [a.pk, other.pk, world["portal_domain_b"].pk]}
     )

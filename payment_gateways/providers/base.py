@@ -87,10 +87,13 @@ class GatewayClient(ABC):
 
     def clean_message(self, message: str) -> str:
         """A message fit to store and show: no secret in it (last 4 at most), bounded length."""
-        message = " ".join(str(message).split())
+        return self.redact(" ".join(str(message).split()))[:MAX_MESSAGE]
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of these credentials cut to its last 4 (for logs too)."""
         for secret in self.credentials.secrets:
-            message = message.replace(secret, last4(secret))
-        return message[:MAX_MESSAGE]
+            text = text.replace(secret, last4(secret))
+        return text
 
 
 def connection_failure(exc: BaseException, label: str) -> str:

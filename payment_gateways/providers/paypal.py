@@ -44,12 +44,15 @@ class PayPalGatewayClient(GatewayClient):
             return CheckResult(False, self.clean_message(connection_failure(exc, "PayPal")))
         except paypal_errors.ConnectionError as exc:
             return CheckResult(False, self.clean_message(_paypal_message(exc)))
-        if not token.get("access_token"):
+        # Read defensively: only the token matters; other fields may be missing or shaped
+        # otherwise.
+        if not isinstance(token, dict) or not token.get("access_token"):
             return CheckResult(False, "PayPal answered without an access token.")
+        app_id = token.get("app_id")
         return CheckResult(
             True,
             f"PayPal issued an access token ({self.credentials.mode} mode).",
-            {"app_id": token.get("app_id", "")},
+            {"app_id": app_id if isinstance(app_id, str) else ""},
         )
 
 

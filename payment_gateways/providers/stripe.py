@@ -36,15 +36,26 @@ class StripeGatewayClient(GatewayClient):
             return CheckResult(False, self.clean_message(message))
         finally:
             http.close()
+        # Authenticated: the key works. The rest of the answer is read defensively, since
+        # Stripe-compatible servers shape it in their own ways (``available`` as an object, …).
+        answer = balance.to_dict() if isinstance(balance, stripe.StripeObject) else {}
         live = self.credentials.mode == "live"
-        if bool(balance.livemode) != live:
+        livemode = answer.get("livemode")
+        if isinstance(livemode, bool) and livemode != live:
             wanted, got = ("live", "test") if live else ("test", "live")
             return CheckResult(
                 False, f"Stripe says this is a {got}-mode key, but the gateway is in {wanted} mode."
             )
-        currencies = sorted({entry.currency.upper() for entry in balance.available or []})
         return CheckResult(
             True,
             f"Stripe accepted the secret key ({'live' if live else 'test'} mode).",
-            {"balance_currencies": currencies},
+            {"balance_currencies": _currencies(answer.get("available"))},
         )
+
+
+def _currencies(available) -> list[str]:
+    """The currencies of a balance's ``available`` list; whatever else it is, none."""
+    if not isinstance(available, list):
+        return []
+    found = (entry.get("currency") for entry in available if isinstance(entry, dict))
+    return sorted({currency.upper() for currency in found if isinstance(currency, str)})

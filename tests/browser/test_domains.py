@@ -27,7 +27,7 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     page.get_by_role("navigation", name="My Account").get_by_role("link", name="Domains").click()
     expect(page).to_have_url(re.compile(r"/account/domains/$"))
     expect(page.get_by_text("Nothing here yet.")).to_be_visible()
-    expect(page.get_by_text("An A record does not work")).to_be_visible()
+    expect(page.get_by_text("an A record does not work")).to_be_visible()
 
     # The dialog: bad input first, answered next to the field, then the real thing.
     page.get_by_role("link", name="Add domain").click()
@@ -60,10 +60,21 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     screenshot(page, "domains-dialog-filled")
     dialog.get_by_role("button", name="Save").click()
 
-    # The domain's page: Pending, with the record to create.
+    # The domain's page: Pending, with the two records to create. The CNAME alone is not enough.
     expect(page).to_have_url(re.compile(r"/account/domains/\d+/$"))
     expect(page.get_by_text("Pending DNS").first).to_be_visible()
-    expect(page.locator(".dns-record").first).to_contain_text(TARGET)
+    records = page.locator(".dns-record").first
+    expect(records).to_contain_text(TARGET)
+    expect(records).to_contain_text(f"_portal-challenge.{DOMAIN}")
+    screenshot(page, "domains-detail-records")
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text(f"{DOMAIN} failed the check.")).to_be_visible()
+    expect(
+        page.get_by_text(f"No TXT record _portal-challenge.{DOMAIN} was found").first
+    ).to_be_visible()
+    token = records.locator("tr", has_text="TXT").locator("td").nth(2).inner_text().strip('"')
+    assert token == PortalDomain.objects.get(domain=DOMAIN).verification_token
+    dns_server.txt(f"_portal-challenge.{DOMAIN}", token)  # the operator creates the TXT record
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_text(f"{DOMAIN} is Verified.")).to_be_visible()
     expect(page.locator(".fact-grid .badge").first).to_have_text("Verified")
@@ -82,7 +93,7 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     row.get_by_role("checkbox").check()
     page.get_by_role("button", name="Refresh: re-check the selected").click()
     expect(page.get_by_text(f"{DOMAIN} is Verified.")).to_be_visible()
-    assert PortalDomain.objects.get(domain=DOMAIN).checks.count() == 2
+    assert PortalDomain.objects.get(domain=DOMAIN).checks.count() == 3
 
     # The portal: branded, its colour through the stylesheet, sign-in answering honestly.
     page.goto(open_link.get_attribute("href"))

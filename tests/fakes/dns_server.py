@@ -6,6 +6,7 @@ server. Each name gets one behaviour::
 
     server.cname("portal.a.test", "portals.console.test")   # CNAME (also answers A queries with it)
     server.a("portal.a.test", "192.0.2.10")                 # an A record, no CNAME
+    server.txt("_portal-challenge.portal.a.test", "tok1", "tok2")  # TXT records, one per value
     server.empty("portal.a.test")                           # the name exists, no records (NODATA)
     server.silent("portal.a.test")                          # never answers (the client times out)
     server.servfail("portal.a.test")
@@ -30,8 +31,9 @@ import pytest
 
 @dataclass(frozen=True)
 class _Rule:
-    kind: str  # cname | a | empty | silent | servfail
+    kind: str  # cname | a | txt | empty | silent | servfail
     value: str = ""
+    values: tuple = ()
 
 
 class FakeDNSServer:
@@ -53,6 +55,11 @@ class FakeDNSServer:
 
     def a(self, name: str, address: str) -> None:
         self._set(name, _Rule("a", address))
+
+    def txt(self, name: str, *values: str) -> None:
+        """TXT records at ``name``, one per value (a value over 255 bytes is sent in several
+        character-strings of one record, as DNS requires)."""
+        self._set(name, _Rule("txt", values=values))
 
     def empty(self, name: str) -> None:
         self._set(name, _Rule("empty"))
@@ -149,6 +156,9 @@ class FakeDNSServer:
             )
         elif rule.kind == "a" and rdtype == dns.rdatatype.A:
             response.answer.append(dns.rrset.from_text(name, 300, "IN", "A", rule.value))
+        elif rule.kind == "txt" and rdtype == dns.rdatatype.TXT and rule.values:
+            records = [_txt_rdata(value) for value in rule.values]
+            response.answer.append(dns.rrset.from_text(name, 300, "IN", "TXT", *records))
         if transport == "udp" and self.truncate_udp:
             response.answer.clear()
             response.flags |= dns.flags.TC
@@ -157,6 +167,11 @@ class FakeDNSServer:
 
 def _key(name: str) -> str:
     return name.lower().rstrip(".")
+
+
+def _txt_rdata(value: str) -> str:
+    chunks = [value[i : i + 255] for i in range(0, len(value), 255)] or [""]
+    return " ".join('"' + chunk.replace("\\", "\\\\").replace('"', '\\"') + '"' for chunk in chunks)
 
 
 def _absolute(name: str) -> str:

@@ -3,6 +3,8 @@
 - ``POST /v1/oauth2/token``: HTTP Basic auth with Client ID and Secret, form body
   ``grant_type=client_credentials``; answers PayPal's token object, or PayPal's OAuth error
   ``{"error", "error_description"}`` (401 ``invalid_client`` for unknown credentials).
+- ``token_changes`` reshapes a successful token answer (a field set to another value, or left out
+  with :data:`OMIT`); ``token_body`` replaces it with raw bytes (e.g. a proxy's HTML page).
 - Anything else answers PayPal's REST error shape ``{"name", "message", "debug_id", ...}``.
 Apps are registered per environment, so sandbox credentials fail on the live fake as they do
 at PayPal.
@@ -15,6 +17,7 @@ from urllib.parse import parse_qs
 
 from .server import FakeHandler, FakeServer
 
+OMIT = object()  # in token_changes: leave the field out of the answer
 SCOPE = (
     "https://uri.paypal.com/services/invoicing https://uri.paypal.com/services/payments/payment "
     "https://uri.paypal.com/services/payments/refund https://api.paypal.com/v1/payments/.* "
@@ -58,19 +61,29 @@ class PayPalHandler(FakeHandler):
             )
         token = "A21AA" + secrets.token_urlsafe(60)
         fake.tokens[token] = client_id
-        self.send_json(
-            200,
-            {
-                "scope": SCOPE,
-                "access_token": token,
-                "token_type": "Bearer",
-                "app_id": fake.app_ids[client_id],
-                "expires_in": 32400,
-                "nonce": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                + secrets.token_urlsafe(24),
-            },
-            self._headers(),
-        )
+        if fake.token_body is not None:
+            return self.send_raw(200, fake.token_body, "text/html; charset=utf-8")
+        answer = {
+            "scope": SCOPE,
+            "access_token": token,
+            "token_type": "Bearer",
+            "app_id": fake.app_ids[client_id],
+            "expires_in": 32400,
+            "nonce": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + secrets.token_urlsafe(24),
+        }
+        for name, value in fake.token_changes.items():
+            if value is OMIT:
+                answer.pop(name, None)
+            else:
+                answer[name] = value
+        self.send_json(200, answer, self._headers())
+
+    def send_raw(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def oauth_error(self, status: int, error: str, description: str) -> None:
         self.send_json(status, {"error": error, "error_description": description}, self._headers())
@@ -104,6 +117,8 @@ class FakePayPal(FakeServer):
         self.apps: dict[str, str] = {}  # client id -> secret
         self.app_ids: dict[str, str] = {}
         self.tokens: dict[str, str] = {}  # access token -> client id
+        self.token_changes: dict = {}
+        self.token_body: bytes | None = None
 
     def add_app(self, client_id: str = "", secret: str = "") -> tuple[str, str]:
         client_id = client_id or "A" + secrets.token_urlsafe(60)[:79]

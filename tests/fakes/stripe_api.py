@@ -2,7 +2,9 @@
 
 - Auth: ``Authorization: Bearer <secret or restricted key>`` (Basic with the key as user name
   also works, as at Stripe). Keys are registered with :meth:`FakeStripe.add_account`.
-- ``GET /v1/balance``: the balance object, with ``livemode`` from the key.
+- ``GET /v1/balance``: the balance object, with ``livemode`` from the key. ``balance_changes``
+  on an account reshapes it as other Stripe-compatible servers do: a field set to another value
+  (``{"available": {"usd": 0}}``, an object instead of a list) or left out (:data:`OMIT`).
 - Errors: ``{"error": {"message", "type", "code"?}}`` with Stripe's status codes and messages.
 - Request bodies (for the calls the payments issue adds) are form-encoded with bracketed keys:
   :func:`decode_form` turns ``metadata[order]=1&items[0][price]=p`` into nested values.
@@ -17,6 +19,7 @@ from urllib.parse import parse_qsl
 from .server import FakeHandler, FakeServer
 
 API_VERSION = "2026-10-28.endive"
+OMIT = object()  # in balance_changes: leave the field out of the answer
 
 
 @dataclass
@@ -27,6 +30,7 @@ class StripeAccount:
     secret_key: str
     restricted_without_balance: set = field(default_factory=set)
     available: list = field(default_factory=list)
+    balance_changes: dict = field(default_factory=dict)
 
 
 def masked(key: str) -> str:
@@ -100,13 +104,19 @@ class StripeHandler(FakeHandler):
         available = account.available or [
             {"amount": 0, "currency": "usd", "source_types": {"card": 0}}
         ]
-        return {
+        answer = {
             "object": "balance",
             "available": available,
             "connect_reserved": [{"amount": 0, "currency": "usd"}],
             "livemode": account.livemode,
             "pending": [{"amount": 0, "currency": "usd", "source_types": {"card": 0}}],
         }
+        for name, value in account.balance_changes.items():
+            if value is OMIT:
+                answer.pop(name, None)
+            else:
+                answer[name] = value
+        return answer
 
     def error(self, status: int, message: str, type_: str = "invalid_request_error") -> None:
         payload = {

@@ -140,6 +140,39 @@ def test_a_gateway_that_does_not_answer_fails_with_the_timeout_message(
     assert Gateway.objects.get(account=account_a).status == "failed"
 
 
+def test_a_stripe_balance_of_another_shape_keeps_good_keys_verified(
+    fake_stripe, client_admin_a, account_a
+):
+    """Reproduction: ``available`` as an object made good keys Failed with the SDK's words."""
+    stripe_account = fake_stripe.add_account()
+    stripe_account.balance_changes = {"available": {"usd": 0}}
+    response = client_admin_a.post(ADD_STRIPE, stripe_form(stripe_account), follow=True)
+    assert "Main Stripe added: Verified by Stripe." in page_text(response)
+    gateway = Gateway.objects.get(account=account_a)
+    assert (gateway.status, gateway.status_reason) == (
+        "verified",
+        "Stripe accepted the secret key (test mode).",
+    )
+
+
+def test_an_answer_the_panel_does_not_understand_is_said_plainly_and_logged(
+    fake_paypal, client_admin_a, account_a, caplog
+):
+    client_id, secret = fake_paypal.add_app()
+    fake_paypal.token_body = b"<html><body>Service temporarily unavailable</body></html>"
+    response = client_admin_a.post(ADD_PAYPAL, paypal_form(client_id, secret), follow=True)
+    body = page_text(response)
+    plain = "The gateway answered in a way the panel did not understand."
+    assert f"PayPal added, but the check failed: {plain}" in body
+    assert "JSONDecodeError" not in body and "Expecting value" not in body
+    gateway = Gateway.objects.get(account=account_a)
+    assert (gateway.status, gateway.status_reason) == ("failed", plain)
+    (record,) = [r for r in caplog.records if r.name == "payment_gateways.services"]
+    assert "PayPal check failed unexpectedly" in record.getMessage()
+    assert "JSONDecodeError" in record.getMessage()
+    assert secret not in caplog.text
+
+
 @pytest.mark.django_db(transaction=True)
 def test_no_transaction_is_open_while_the_gateway_is_called(fake_stripe, admin_a):
     stripe_account = fake_stripe.add_account()

@@ -12,6 +12,8 @@ import pytest
 from payment_gateways.models import Gateway
 from payment_gateways.providers import client_for
 from payment_gateways.providers.base import GatewayClient
+from tests.fakes.paypal_api import OMIT as PAYPAL_OMIT
+from tests.fakes.stripe_api import OMIT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,6 +80,33 @@ def test_stripe_silence_fails_with_the_timeout_message(fake_stripe, short_timeou
     assert result.message == "The gateway did not answer in 1 second."
 
 
+@pytest.mark.parametrize(
+    ("changes", "currencies"),
+    [
+        # Reproduction: raised "StripeObject is not iterable or a mapping; call .to_dict()…".
+        ({"available": {"usd": 0, "eur": 0}}, []),
+        ({"available": {"amount": 0, "currency": "usd"}}, []),
+        ({"available": OMIT}, []),
+        ({"available": None}, []),
+        ({"available": "0 usd"}, []),
+        ({"available": [{"amount": 0}, 7, {"currency": "eur"}, {"currency": None}]}, ["EUR"]),
+        ({"livemode": OMIT}, ["USD"]),
+        ({"livemode": "false"}, ["USD"]),
+        ({"object": OMIT, "pending": OMIT, "connect_reserved": OMIT}, ["USD"]),
+    ],
+)
+def test_stripe_answers_of_other_shapes_after_an_accepted_key_are_verified(
+    fake_stripe, changes, currencies
+):
+    """A check is about the credentials: what the panel does not need is read defensively."""
+    account = fake_stripe.add_account()
+    account.balance_changes = changes
+    result = client_for(stripe_gateway(account.secret_key)).verify()
+    assert result.ok, result.message
+    assert result.message == "Stripe accepted the secret key (test mode)."
+    assert result.details == {"balance_currencies": currencies}
+
+
 def test_stripe_unreachable_says_so(settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     result = client_for(stripe_gateway("sk_test_" + "u" * 24)).verify()
@@ -117,6 +146,25 @@ def test_paypal_sandbox_credentials_fail_in_live_mode(fake_paypal, fake_paypal_l
     assert not live.ok
     assert live.message == "Client Authentication failed (invalid_client)"
     assert len(fake_paypal_live.requests) == 1  # the live mode went to the live API base
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"app_id": PAYPAL_OMIT}, {"app_id": 7}, {"scope": PAYPAL_OMIT, "app_id": None}],
+)
+def test_paypal_token_answers_of_other_shapes_are_verified(fake_paypal, changes):
+    client_id, secret = fake_paypal.add_app()
+    fake_paypal.token_changes = changes
+    result = client_for(paypal_gateway(client_id, secret)).verify()
+    assert result.ok, result.message
+    assert result.details == {"app_id": ""}
+
+
+def test_paypal_answer_without_a_token_fails_in_plain_words(fake_paypal):
+    client_id, secret = fake_paypal.add_app()
+    fake_paypal.token_changes = {"access_token": PAYPAL_OMIT}
+    result = client_for(paypal_gateway(client_id, secret)).verify()
+    assert (result.ok, result.message) == (False, "PayPal answered without an access token.")
 
 
 def test_paypal_silence_fails_with_the_timeout_message(fake_paypal, short_timeout):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.actors import PLATFORM
 from accounts.errors import Refused
@@ -17,6 +17,8 @@ from users.models import GroupMembership, PermissionGroup, User
 from users.services import delete_users, save_group
 
 STRONG = "Sturdy-Pass-42!"
+# Says nothing of where the address is used (this account or another tenant).
+DUPLICATE_EMAIL = "This e-mail address cannot be used for a new user."
 
 
 def _user_data(**overrides):
@@ -130,8 +132,8 @@ def test_add_user_with_password_and_groups(world, client_admin_a):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"email": "ADMIN@alpha.test"}, "email", "already in use"),
-        ({"email": "user@BRAVO.test"}, "email", "already in use"),
+        ({"email": "ADMIN@alpha.test"}, "email", DUPLICATE_EMAIL),
+        ({"email": "user@BRAVO.test"}, "email", DUPLICATE_EMAIL),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"name": ""}, "name", "This field is required."),
         ({"password": "short"}, "password", "be 8 to 64 characters long"),
@@ -152,6 +154,17 @@ def test_add_user_bad_input(world, client_admin_a, overrides, field, message):
     assert errors and message in errors.group(1), body[:200]
     assert User.objects.count() == before
     assert 'value="Nina New"' in body or field == "name"  # what was typed is kept
+
+
+def test_a_taken_email_gets_the_same_words_whichever_account_holds_it(world, client_admin_a):
+    answers = []
+    for email in ("user@alpha.test", "user@bravo.test"):
+        response = client_admin_a.post("/account/users/add/", _user_data(email=email))
+        body = response.content.decode()
+        answers.append(re.search(r'id="id_email_errors">(.*?)</ul>', body, re.S).group(1))
+        assert "in use" not in body and "another account" not in body.lower()
+    assert answers[0] == answers[1]
+    assert DUPLICATE_EMAIL in answers[0]
 
 
 def test_a_group_of_another_account_cannot_be_forged_in(world, client_admin_a):
@@ -497,6 +510,23 @@ def test_a_session_moving_outside_the_whitelist_is_signed_out(world):
     client.post("/login/", {"email": user.email, "password": PASSWORD})
     assert not client.get("/").get("Location", "").startswith("/login/")
     assert client.get("/", REMOTE_ADDR="192.0.2.1")["Location"].startswith("/login/")
+
+
+@override_settings(PANEL_BASE_URL="https://panel.example.com")
+def test_an_invitation_link_never_comes_from_the_host_header(
+    world, admin_a, django_capture_on_commit_callbacks
+):
+    client = signed_in_client(admin_a, host="localhost:6666")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/account/users/add/",
+            _user_data(password=None, send_invitation="on"),
+            HTTP_HOST="localhost:6666",
+        )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert "localhost:6666" not in message.body
+    assert re.search(r"^https://panel\.example\.com/invitation/\S+/$", message.body, re.M)
 
 
 def test_an_invitation_stops_working_when_the_email_is_corrected(world, client_admin_a):

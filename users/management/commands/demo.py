@@ -61,7 +61,7 @@ class Command(BaseCommand):
             if account is None:
                 account = create_account(**spec)
             for email, name, role, password in users:
-                user = User.all_accounts.filter(email__iexact=email).first()
+                user = User.all_accounts.filter(email=email).first()
                 if user is None:
                     create_user(
                         actor=PLATFORM,
