@@ -4,6 +4,9 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 
 MAX_WORKERS = 8
+# A page that checks ticked rows checks at most this many: it must answer well within the app
+# server's timeout (each check may wait for its outside system).
+MAX_CHECKS_PER_REQUEST = 25
 
 
 def check_in_parallel(items, check, *, timeout: float, failed):

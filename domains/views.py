@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.errors import Refused, show_refusal
 from accounts.lists import Column, Listing, bulk_delete, selected_ids
+from accounts.parallel import MAX_CHECKS_PER_REQUEST
 from accounts.permissions import requires
 from accounts.requests import safe_next_url
 from accounts.tenancy import get_for_account_or_404
@@ -153,19 +154,15 @@ def domain_check(request, pk):
     return redirect(back)
 
 
-# Each check may wait for DNS; a page must answer well within the app server's timeout.
-CHECKS_PER_REQUEST = 25
-
-
 @requires("domains")
 def domain_refresh(request):
     """The toolbar's refresh: re-check the selected domains, then show the list again."""
     if request.method == "POST":
         selected = selected_ids(request)
-        if len(selected) > CHECKS_PER_REQUEST:
+        if len(selected) > MAX_CHECKS_PER_REQUEST:
             messages.error(
                 request,
-                f"Check at most {CHECKS_PER_REQUEST} domains at a time; "
+                f"Check at most {MAX_CHECKS_PER_REQUEST} domains at a time; "
                 "every domain is also re-checked automatically.",
             )
         elif selected:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.errors import Refused, show_refusal
 from accounts.lists import AddChoice, Column, Listing, bulk_delete, selected_ids
+from accounts.parallel import MAX_CHECKS_PER_REQUEST
 from accounts.permissions import requires
 from accounts.tenancy import get_for_account_or_404
 
@@ -92,10 +93,6 @@ def gateway_edit(request, pk):
     return _render_form(request, form, gateway)
 
 
-# Each check may wait for the gateway; a page must answer well within the app server's timeout.
-CHECKS_PER_REQUEST = 25
-
-
 @requires("api")
 def gateway_refresh(request):
     """Re-check the selected gateways with their gateway (the toolbar's refresh button)."""
@@ -107,8 +104,8 @@ def gateway_refresh(request):
     if not gateways:
         messages.error(request, "Select the gateways to check.")
         return redirect("payment_gateways:list")
-    if len(gateways) > CHECKS_PER_REQUEST:
-        messages.error(request, f"Check at most {CHECKS_PER_REQUEST} gateways at a time.")
+    if len(gateways) > MAX_CHECKS_PER_REQUEST:
+        messages.error(request, f"Check at most {MAX_CHECKS_PER_REQUEST} gateways at a time.")
         return redirect("payment_gateways:list")
     checked = services.verify_gateways(actor=request.actor, gateways=gateways)
     for gateway in checked:

@@ -76,6 +76,11 @@ class UserForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
         help_text=PasswordRulesValidator().get_help_text(),
     )
+    send_password_reset = forms.BooleanField(
+        required=False,
+        label="Send a password-reset mail",
+        help_text="Mail the user a link where they choose a new password.",
+    )
     send_invitation = forms.BooleanField(
         required=False,
         label="Send an invitation",
@@ -131,9 +136,11 @@ class UserForm(forms.ModelForm):
                 self.fields[name].disabled = True
         if self.creating:
             del self.fields["is_active"]
+            del self.fields["send_password_reset"]
         elif self.instance.has_usable_password():
             del self.fields["send_invitation"]
         else:
+            del self.fields["send_password_reset"]
             self.fields["send_invitation"].label = "Send a new invitation"
         if not full_admin and not own:
             # Only Administrators set another user's password; others send an invitation.

@@ -70,6 +70,7 @@ panel = AppPanel(
         AuditEvent("user.updated", "Users", "User changed"),
         AuditEvent("user.deleted", "Users", "User deleted"),
         AuditEvent("user.invited", "Users", "Invitation sent"),
+        AuditEvent("user.password_reset_sent", "Users", "Password-reset mail sent"),
         AuditEvent("user.invitation_accepted", "Users", "Invitation accepted, password set"),
         AuditEvent("group.created", "Users", "Group created"),
         AuditEvent("group.updated", "Users", "Group changed"),

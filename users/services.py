@@ -278,6 +278,24 @@ def invite(user: User, *, actor: Actor = PLATFORM) -> None:
     audit.record("user.invited", account=user.account, actor=actor, target=user)
 
 
+def send_password_reset(user: User, *, actor: Actor) -> None:
+    """Mail ``user`` the same single-use reset link the public "Forgot password" page sends:
+    how a User manager (who may not set another user's password) helps someone locked out."""
+    from .forms import PasswordResetForm
+
+    require_write(actor, "users")
+    refusal = access.change_refusal(actor, user)
+    if refusal:
+        raise Refused(refusal)
+    form = PasswordResetForm({"email": user.email})
+    if form.is_valid():
+        form.save(
+            subject_template_name="users/email/password_reset_subject.txt",
+            email_template_name="users/email/password_reset.txt",
+        )
+    audit.record("user.password_reset_sent", account=user.account, actor=actor, target=user)
+
+
 def _max_age_text() -> str:
     hours = settings.INVITATION_MAX_AGE // 3600
     return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"

@@ -127,9 +127,14 @@ def user_edit(request, pk):
         except (Refused, ValidationError) as refused:
             show_refusal(form, refused)
         else:
+            note = ""
             if data.get("send_invitation"):
                 services.invite(user, actor=request.actor)
-            messages.success(request, f"User {user.email} saved.")
+                note = " An invitation is on its way."
+            if data.get("send_password_reset"):
+                services.send_password_reset(user, actor=request.actor)
+                note = " A password-reset mail is on its way."
+            messages.success(request, f"User {user.email} saved.{note}")
             return redirect("users:list")
     return _user_form_page(request, form, user)
 

@@ -208,3 +208,18 @@ def test_an_administrator_still_grants_everything(world, client_admin_a):
     )
     assert response.status_code == 302
     assert PermissionGroup.objects.get(name="All API").permissions == {"api": ALLOW}
+
+
+def test_a_manager_helps_a_locked_out_user_with_a_reset_mail(
+    world, manager, django_capture_on_commit_callbacks
+):
+    other = _other(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in_client(manager).post(
+            f"/account/users/{other.pk}/", _edit(other, send_password_reset="on"), follow=True
+        )
+    assert "A password-reset mail is on its way." in response.content.decode()
+    assert mail.outbox[-1].to == ["olga@alpha.test"]
+    assert "http://testserver/password-reset/" in mail.outbox[-1].body
+    other.refresh_from_db()
+    assert other.check_password(PASSWORD)  # nothing changed until they follow the link
