@@ -4,12 +4,15 @@ Audit Log, the platform's own modules, and the help that is about the whole pane
 from accounts.registry import (
     MY_ACCOUNT,
     SETUP,
+    SIGNED_IN,
     AppPanel,
     AuditEvent,
     Module,
     Mount,
     Section,
     help_topic,
+    view,
+    write,
 )
 
 CONFIG = Section(
@@ -117,4 +120,15 @@ panel = AppPanel(
         ),
     ),
     urls=(Mount("", "accounts.urls"),),
+    permissions={
+        "accounts:home": SIGNED_IN,
+        "accounts:help_index": SIGNED_IN,
+        "accounts:help": SIGNED_IN,
+        "accounts:config": view("config"),
+        "accounts:config_edit": write("config"),
+        "accounts:config_security": SIGNED_IN,  # the user's own switches and devices
+        "accounts:device_revoke": SIGNED_IN,  # own devices; an Administrator's: any (services)
+        "accounts:audit_log": view("audit_log"),
+        "accounts:audit_log_export": view("audit_log"),
+    },
 )

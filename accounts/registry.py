@@ -92,6 +92,33 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """Who may reach a URL, as its app declares it (``AppPanel.permissions``), independently of
+    the decorator on the view: tests/test_permissions.py compares the two and sends real
+    requests in every role. ``kind`` is module (``module``, ``write``), admin, signed_in or
+    public."""
+
+    kind: str
+    module: str | None = None
+    write: bool = False
+
+
+def view(module: str) -> Rule:
+    """GET needs the module; a POST needs write (``@requires(module)``)."""
+    return Rule("module", module)
+
+
+def write(module: str) -> Rule:
+    """Every method needs write (``@requires(module, write=True)``): a page that changes things."""
+    return Rule("module", module, write=True)
+
+
+ADMIN = Rule("admin")  # Administrators of the account (``@admin_only``)
+SIGNED_IN = Rule("signed_in")  # any staff user (``@signed_in``)
+PUBLIC = Rule("public")  # no sign-in (``@public``)
+
+
+@dataclass(frozen=True)
 class Mount:
     """``urls`` (a URLconf module's dotted path) included at ``path`` of the panel."""
 
@@ -109,6 +136,8 @@ class AppPanel:
     help: tuple[HelpTopic, ...] = ()
     urls: tuple[Mount, ...] = ()
     hooks: Mapping[str, str] = field(default_factory=dict)
+    # URL name → who may reach it, for every URL the app's URL modules define.
+    permissions: Mapping[str, Rule] = field(default_factory=dict)
     app: str = ""
 
 
@@ -169,6 +198,27 @@ def audit_events() -> dict[str, AuditEvent]:
 @cache
 def help_topics() -> dict[str, HelpTopic]:
     return _unique("help topic", (t for p in panels() for t in p.help), lambda t: t.slug)
+
+
+@cache
+def permission_table() -> dict[str, Rule]:
+    """Every app's declared rule per URL name, and the rule of each placeholder section's page
+    (the core serves it behind the section's own permission)."""
+    table = _unique(
+        "permission rule", ((n, r) for p in panels() for n, r in p.permissions.items()), _first
+    )
+    table = {name: rule for name, (_, rule) in table.items()}
+    for section in sections().values():
+        if not section.url_name:
+            if section.module:
+                table.setdefault(section.route, view(section.module))
+            else:
+                table.setdefault(section.route, ADMIN if section.admin_only else SIGNED_IN)
+    return table
+
+
+def _first(pair):
+    return pair[0]
 
 
 def url_mounts() -> list[Mount]:

@@ -1,7 +1,17 @@
 """What the domains app adds to the panel: the Domains tab (white-label portal domains), and the
 host resolver the tenant middleware asks for every host that is not a panel host."""
 
-from accounts.registry import MY_ACCOUNT, AppPanel, AuditEvent, Module, Mount, Section, help_topic
+from accounts.registry import (
+    MY_ACCOUNT,
+    AppPanel,
+    AuditEvent,
+    Module,
+    Mount,
+    Section,
+    help_topic,
+    view,
+    write,
+)
 
 DOMAINS = Section(
     "domains",
@@ -49,5 +59,15 @@ panel = AppPanel(
         ),
     ),
     urls=(Mount(DOMAINS.path, "domains.urls"),),
+    permissions={
+        "domains:list": view("domains"),
+        "domains:add": write("domains"),
+        "domains:refresh": write("domains"),
+        "domains:delete": write("domains"),
+        "domains:detail": view("domains"),
+        "domains:edit": write("domains"),
+        "domains:check": write("domains"),
+        "domains:logo": view("domains"),
+    },
     hooks={"portal_host_resolver": "domains.routing.resolve_portal_host"},
 )

@@ -64,7 +64,7 @@ def domain_list(request):
     )
 
 
-@requires("domains")
+@requires("domains", write=True)
 def domain_add(request):
     form = PortalDomainForm(request.POST or None, request.FILES or None, account=request.account)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +83,7 @@ def domain_add(request):
     return _form_page(request, form, None)
 
 
-@requires("domains")
+@requires("domains", write=True)
 def domain_edit(request, pk):
     domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
     form = PortalDomainForm(
@@ -142,7 +142,7 @@ def domain_detail(request, pk):
     )
 
 
-@requires("domains")
+@requires("domains", write=True)
 def domain_check(request, pk):
     """POST: resolve the CNAME now and say what was found. GET: back to the domain's page."""
     domain = get_for_account_or_404(PortalDomain, request.account, pk=pk)
@@ -154,7 +154,7 @@ def domain_check(request, pk):
     return redirect(back)
 
 
-@requires("domains")
+@requires("domains", write=True)
 def domain_refresh(request):
     """The toolbar's refresh: re-check the selected domains, then show the list again."""
     if request.method == "POST":
@@ -171,7 +171,7 @@ def domain_refresh(request):
     return redirect(safe_next_url(request) or reverse("domains:list"))
 
 
-@requires("domains")
+@requires("domains", write=True)
 def domain_delete(request):
     return bulk_delete(
         request, services.delete_domains, noun="domain", back=reverse("domains:list")

@@ -1,7 +1,17 @@
 """What the payment-gateways app adds to the panel: the API tab (the account's own PayPal and
 Stripe gateways) and the Payments tab (still to be built)."""
 
-from accounts.registry import MY_ACCOUNT, AppPanel, AuditEvent, Module, Mount, Section, help_topic
+from accounts.registry import (
+    MY_ACCOUNT,
+    AppPanel,
+    AuditEvent,
+    Module,
+    Mount,
+    Section,
+    help_topic,
+    view,
+    write,
+)
 
 API = Section(
     "api",
@@ -45,4 +55,11 @@ panel = AppPanel(
         ),
     ),
     urls=(Mount(API.path, "payment_gateways.urls"),),
+    permissions={
+        "payment_gateways:list": view("api"),
+        "payment_gateways:add": write("api"),
+        "payment_gateways:edit": view("api"),  # a read-only user sees the settings, saves nothing
+        "payment_gateways:refresh": write("api"),
+        "payment_gateways:delete": write("api"),
+    },
 )

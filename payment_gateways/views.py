@@ -56,7 +56,7 @@ def gateway_list(request):
     return render(request, "payment_gateways/list.html", {"gateways": listing})
 
 
-@requires("api")
+@requires("api", write=True)
 @sensitive_post_parameters(*SECRET_PARAMETERS)
 def gateway_add(request, gateway_type):
     form_class = _form_class(gateway_type)
@@ -93,7 +93,7 @@ def gateway_edit(request, pk):
     return _render_form(request, form, gateway)
 
 
-@requires("api")
+@requires("api", write=True)
 def gateway_refresh(request):
     """Re-check the selected gateways with their gateway (the toolbar's refresh button)."""
     if request.method != "POST":
@@ -113,7 +113,7 @@ def gateway_refresh(request):
     return redirect("payment_gateways:list")
 
 
-@requires("api")
+@requires("api", write=True)
 def gateway_delete(request):
     return bulk_delete(
         request, services.delete_gateways, noun="gateway", back=reverse("payment_gateways:list")

@@ -2,7 +2,7 @@
 customer modules; the portal itself has its own URLconf (portal/urls.py), served on portal
 hosts by the tenant middleware."""
 
-from accounts.registry import SETUP, AppPanel, Module, Section
+from accounts.registry import PUBLIC, SETUP, AppPanel, Module, Section
 
 panel = AppPanel(
     modules=(Module("customer", "Customer", order=10), Module("cdr", "Cdr", order=40)),
@@ -18,4 +18,11 @@ panel = AppPanel(
         ),
     ),
     hooks={"template_customer_choices": "portal.services.customer_choices"},
+    # The portal's own URLconf (portal/urls.py), served on portal hosts.
+    permissions={
+        "portal:home": PUBLIC,
+        "portal:login": PUBLIC,
+        "portal:stylesheet": PUBLIC,
+        "portal:logo": PUBLIC,
+    },
 )

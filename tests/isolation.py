@@ -22,9 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.apps import apps
+from django.db import models
 from django.urls import reverse
 
 from accounts.models import Account
+from users.models import LoginFailure
 
 from .urlwalk import Route, walk
 
@@ -125,27 +127,148 @@ def url_for(
     return reverse(route_name, kwargs=entry.kwargs(world, side), urlconf=urlconf)
 
 
+def tenant_models() -> list:
+    """Every model with an ``account`` (the tenant models, children included)."""
+    return [
+        model
+        for model in apps.get_models()
+        if model is not Account and any(f.name == "account" for f in model._meta.concrete_fields)
+    ]
+
+
 def tenant_rows(account: Account) -> dict:
-    """Every row ``account`` owns, as plain values, to compare before and after a request."""
+    """Every row ``account`` owns, as plain values, plus what else of it a request could touch
+    (its users' sessions and sign-in attempts, its stored files): to compare before and after."""
     rows = {"accounts.account": list(Account.objects.filter(pk=account.pk).values())}
-    for model in apps.get_models():
-        if model is Account:
-            continue
-        if any(f.name == "account" for f in model._meta.concrete_fields):
-            rows[model._meta.label_lower] = list(
-                model._base_manager.filter(account=account).order_by("pk").values()
-            )
+    for model in tenant_models():
+        rows[model._meta.label_lower] = list(
+            model._base_manager.filter(account=account).order_by("pk").values()
+        )
+    users = {row["id"]: row["email"] for row in rows["users.user"]}
+    rows["sessions"] = sorted(_session_users(users))
+    rows["login attempts"] = list(
+        LoginFailure.objects.filter(email__in=users.values()).order_by("pk").values()
+    )
+    rows["stored files"] = sorted(_stored_files(account))
     return rows
 
 
+def _session_users(users: dict) -> list[str]:
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    found = []
+    for session in Session.objects.all():
+        user_id = session.get_decoded().get(SESSION_KEY)
+        if user_id is not None and int(user_id) in users:
+            found.append(f"{session.session_key}:{user_id}")
+    return found
+
+
+def _stored_files(account: Account) -> list[str]:
+    """The files of ``account``'s rows (logos and the like) that exist in storage."""
+    present = []
+    for model in tenant_models():
+        file_fields = [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        for row in model._base_manager.filter(account=account):
+            for f in file_fields:
+                stored = getattr(row, f.name)
+                if stored and stored.storage.exists(stored.name):
+                    present.append(stored.name)
+    return present
+
+
+def tenant_ids(account: Account) -> list[int]:
+    """The primary key of every row ``account`` owns, in every tenant table."""
+    ids = {account.pk}
+    for model in tenant_models():
+        ids |= set(model._base_manager.filter(account=account).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+MARKER_PREFIX = "mark-"
+
+
+def set_secrets(account: Account) -> list[str]:
+    """Give every encrypted field of every row ``account`` owns a known value; returns them."""
+    from accounts.fields import EncryptedTextField
+
+    secrets = []
+    for model in tenant_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        for row in model._base_manager.filter(account=account) if fields else []:
+            for f in fields:
+                value = f"sk_test_secret{len(secrets)}NEVERSHOWN{row.pk}x"
+                setattr(row, f.attname, value)
+                secrets.append(value)
+            row.save(update_fields=[f.name for f in fields])
+    return secrets
+
+
+def _free_text_fields(model) -> list:
+    """The char, text and e-mail fields of ``model`` that hold free text: not choices, not the
+    password hash, not secrets, not a value other code parses (a field with validators: a time
+    zone, a colour) and not the portal's host name (the routing key)."""
+    from accounts.fields import EncryptedTextField
+
+    builtin = {"MaxLengthValidator", "ProhibitNullCharactersValidator", "EmailValidator"}
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField)
+        and not isinstance(f, EncryptedTextField)
+        and not f.choices
+        and not f.primary_key
+        and f.name not in ("password", "domain")
+        and all(type(v).__name__ in builtin for v in f.validators)
+    ]
+
+
+def mark_text_fields(account: Account, side: str, prefix: str = "") -> list[str]:
+    """Put a unique marker into every free-text field of every row ``account`` owns (every such
+    field of every tenant model, those of later sections included), so a page that leaks any of
+    them can be caught; returns the markers. ``prefix`` goes in front of each (e.g. markup, to
+    see it rendered inert). Fields too short for a marker keep their values."""
+    found = []
+    counter = 0
+    for model in [Account, *tenant_models()]:
+        fields = _free_text_fields(model)
+        rows = (
+            Account.objects.filter(pk=account.pk)
+            if model is Account
+            else model._base_manager.filter(account=account)
+        )
+        for row in rows:
+            values = {}
+            for f in fields:
+                counter += 1
+                marker = f"{prefix}{MARKER_PREFIX}{side}{counter}-x"
+                if isinstance(f, models.EmailField):
+                    marker = f"{marker}@{side}-mark.test"
+                if f.max_length is not None and len(marker) > f.max_length:
+                    continue
+                values[f.name] = marker
+                found.append(marker)
+            if values:
+                model._base_manager.filter(pk=row.pk).update(**values)
+    return found
+
+
 def markers(world: dict, side: str) -> list[str]:
-    """Strings that would betray account ``side``'s data in a page."""
-    account = world[side]
+    """Strings that would betray account ``side``'s data in a page: its names and e-mails, what
+    the apps' tests/world.py add, and the markers ``mark_text_fields`` put into every text field."""
+    account = Account.objects.get(pk=world[side].pk)
     found = [account.name, account.email]
     for user in account.users.all():
         found += [user.email, user.name]
-    found += world.get(f"markers_{side}", [])  # added by the apps' tests/world.py
-    return [m for m in found if m]
+    found += world.get(f"markers_{side}", [])
+    found += world.get(f"marked_{side}", [])
+    return sorted({m for m in found if m})
+
+
+def body_text(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode(errors="replace")
 
 
 def check_foreign_object(client, url: str, victim: Account) -> list[str]:
@@ -161,17 +284,89 @@ def check_foreign_object(client, url: str, victim: Account) -> list[str]:
     return problems
 
 
-def check_own_page(client, url: str, victim_markers: list[str], victim: Account) -> list[str]:
-    """Problems found on a page of the caller's own account: other-tenant text, 500s, writes."""
+def check_page_shows_nothing(client, url: str, victim_markers: list[str]) -> list[str]:
+    """Problems found reading a page of the caller's own account: a 500, or another account's
+    text in it."""
+    response = client.get(url)
+    if response.status_code >= 500:
+        return [f"GET {url} answered {response.status_code}"]
+    body = body_text(response)
+    return [f"GET {url} shows {m!r}" for m in victim_markers if m in body]
+
+
+# Forms the crawler does not post: signing out ends the crawler's own session.
+NOT_POSTED = {"/logout/"}
+
+
+def form_variants(form, victim_ids: list[int]) -> list[dict]:
+    """The bodies to post for one form: as it is, and with the victim's ids in every id-bearing
+    field — alone, and mixed with the form's own ids (a bulk action must ignore the foreign ones).
+    """
+    from .htmlforms import Form
+
+    assert isinstance(form, Form)
+    own = form.body()
+    variants = [own]
+    id_fields = form.id_fields()
+    if not id_fields:
+        return variants
+    foreign = [str(pk) for pk in victim_ids]
+    alone, mixed = dict(own), dict(own)
+    for f in id_fields:
+        ours = [o for o in f.options if o] if f.kind.startswith("select") else [f.value]
+        if f.name == "selected" or f.kind == "select-multiple":
+            alone[f.name] = foreign
+            mixed[f.name] = [*foreign, *[v for v in ours if v]]
+        else:
+            alone[f.name] = foreign[:1]
+            mixed[f.name] = foreign[-1:]
+    variants += [alone, mixed]
+    # A single-valued id field gets each of the victim's ids in turn (one table's row may be
+    # what the field names).
+    singles = [f for f in id_fields if f.name != "selected" and f.kind != "select-multiple"]
+    for pk in foreign if singles else []:
+        body = dict(own)
+        for f in singles:
+            body[f.name] = [pk]
+        variants.append(body)
+    return variants
+
+
+def check_forms_of_page(
+    client, url: str, victim: Account, victim_ids: list[int], victim_markers: list[str]
+) -> list[str]:
+    """Post every form of the page (as it is, then with the victim's ids in it) to each place it
+    can be sent; the victim's rows must not change and no answer may be a 500 or show their
+    text. The caller's own changes are rolled back after the page."""
+    from django.db import transaction
+
+    from .htmlforms import post_forms
+
+    response = client.get(url)
+    if response.status_code != 200 or response.streaming:
+        return []
     problems = []
+    forms = post_forms(response.content.decode(errors="replace"))
     before = tenant_rows(victim)
-    for method in ("get", "post"):
-        response = getattr(client, method)(url)
-        if response.status_code >= 500:
-            problems.append(f"{method.upper()} {url} answered {response.status_code}")
-        raw = b"".join(response.streaming_content) if response.streaming else response.content
-        body = raw.decode(errors="replace")
-        problems += [f"{method.upper()} {url} shows {m!r}" for m in victim_markers if m in body]
-    if tenant_rows(victim) != before:
-        problems.append(f"{url} changed rows of {victim.name}")
+    block = transaction.atomic()
+    block._from_testcase = True  # services with durable blocks may run inside (tests only)
+    with block:
+        for form in forms:
+            for target in form.targets:
+                action = target or url
+                if not action.startswith("/") or action in NOT_POSTED:
+                    continue
+                for body in form_variants(form, victim_ids):
+                    answer = client.post(action, body)
+                    if answer.status_code >= 500:
+                        problems.append(f"POST {action} (from {url}) answered {answer.status_code}")
+                    text = body_text(answer)
+                    problems += [
+                        f"POST {action} (from {url}) shows {m!r}"
+                        for m in victim_markers
+                        if m in text
+                    ]
+        if tenant_rows(victim) != before:
+            problems.append(f"posting the forms of {url} changed rows of {victim.name}")
+        transaction.set_rollback(True)
     return problems

@@ -3,12 +3,16 @@
 from accounts.registry import (
     MY_ACCOUNT,
     PROFILE,
+    PUBLIC,
+    SIGNED_IN,
     AppPanel,
     AuditEvent,
     Module,
     Mount,
     Section,
     help_topic,
+    view,
+    write,
 )
 
 USERS = Section(
@@ -90,4 +94,21 @@ panel = AppPanel(
     ),
     # Sign-in, password reset and invitations at the top; the Users tab under USERS.path.
     urls=(Mount("", "users.urls"),),
+    permissions={
+        "admin_sign_in": PUBLIC,  # config/urls.py: Django admin's sign-in goes through ours
+        "users:login": PUBLIC,
+        "users:logout": SIGNED_IN,
+        "users:password_reset": PUBLIC,
+        "users:password_reset_done": PUBLIC,
+        "users:password_reset_confirm": PUBLIC,
+        "users:password_reset_complete": PUBLIC,
+        "users:invitation": PUBLIC,
+        "users:list": view("users"),
+        "users:add": write("users"),
+        "users:edit": write("users"),
+        "users:delete": write("users"),
+        "users:group_add": write("users"),
+        "users:group_edit": write("users"),
+        "users:group_delete": write("users"),
+    },
 )
