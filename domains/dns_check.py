@@ -15,6 +15,8 @@ import dns.rdatatype
 import dns.resolver
 from django.conf import settings
 
+from accounts.outbound import make_resolver
+
 from .hostnames import is_internal
 
 
@@ -31,20 +33,6 @@ class CheckResult:
 def target_name() -> str:
     """The CNAME target customers must point at, without the trailing dot."""
     return settings.PORTAL_CNAME_TARGET.lower().rstrip(".")
-
-
-def make_resolver() -> dns.resolver.Resolver:
-    if settings.DNS_RESOLVER_NAMESERVERS:
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.port = settings.DNS_RESOLVER_PORT
-        resolver.nameservers = list(settings.DNS_RESOLVER_NAMESERVERS)
-    else:
-        resolver = dns.resolver.Resolver()  # the system's resolvers (/etc/resolv.conf)
-        resolver.port = settings.DNS_RESOLVER_PORT
-    resolver.lifetime = settings.DNS_RESOLVER_LIFETIME
-    resolver.timeout = settings.DNS_RESOLVER_LIFETIME  # one try may use the whole lifetime
-    resolver.cache = None  # every Check asks afresh
-    return resolver
 
 
 def check_cname(name: str) -> CheckResult:
