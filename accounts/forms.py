@@ -178,7 +178,7 @@ class SmtpSettingsForm(forms.Form):
         max_length=64,
         required=False,
         help_text="The sender of your SMS: up to 11 letters and digits, or a number such as "
-        "+447700900123. Empty: sms.",
+        "+447400123456. Empty: sms.",
     )
 
     def __init__(self, *args, saved: SmtpSettings | None = None, **kwargs):

@@ -103,7 +103,7 @@ def checked_addresses(host: str, *, allow_private: bool) -> list[Address]:
     if not allow_private and not all(is_public(a) for a in addresses):
         literal = ip_literal(host) is not None
         raise HostRefused(
-            f"{host} is {'a' if literal else 'resolves to a'} private or reserved address, "
+            f"{host} {'is a' if literal else 'resolves to a'} private or reserved address, "
             "which the platform does not connect to. Use your mail provider's public host name."
         )
     return addresses

@@ -84,12 +84,12 @@ def clean_sender(value: str) -> str:
         if number is None or not phonenumbers.is_valid_number(number):
             raise ValidationError(
                 "This is not a valid international number: + then the country code and the "
-                "number, e.g. +447700900123."
+                "number, e.g. +447400123456."
             )
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if text.replace(" ", "").isdigit():
         raise ValidationError(
-            "A number goes in international form: + then the country code, e.g. +447700900123."
+            "A number goes in international form: + then the country code, e.g. +447400123456."
         )
     if len(text) > SENDER_ID_MAX:
         raise ValidationError(

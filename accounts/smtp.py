@@ -11,6 +11,7 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 import idna
 from django.conf import settings
@@ -34,7 +35,7 @@ MODE_WORDS = {
     NONE: "none (plain text)",
 }
 SERVER_EXAMPLE = "smtp.example.com:587"
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.I)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+-]*:(?!\d)", re.I)  # smtp:, mailto:, https:
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 SERVER_TEXT_MAX = 200  # how much of a server's own reply is shown
 
@@ -395,6 +396,7 @@ def _explain_smtp(exc: smtplib.SMTPException, server: str) -> Failure:
         )
     if isinstance(exc, smtplib.SMTPSenderRefused):
         sender = exc.sender.decode() if isinstance(exc.sender, bytes) else exc.sender
+        sender = parseaddr(sender)[1] or sender
         return Failure(
             f"The server refused the sender {sender} ({said}): use a From address your mail "
             "account may send from.",

@@ -6,6 +6,7 @@ server. Each name gets one behaviour::
 
     server.cname("portal.a.test", "portals.console.test")   # CNAME (also answers A queries with it)
     server.a("portal.a.test", "192.0.2.10")                 # an A record, no CNAME
+    server.addresses("smtp.a.test", "8.8.8.8", "2001:4860::8")  # A and AAAA records
     server.empty("portal.a.test")                           # the name exists, no records (NODATA)
     server.silent("portal.a.test")                          # never answers (the client times out)
     server.servfail("portal.a.test")
@@ -30,8 +31,9 @@ import pytest
 
 @dataclass(frozen=True)
 class _Rule:
-    kind: str  # cname | a | empty | silent | servfail
+    kind: str  # cname | a | addresses | empty | silent | servfail
     value: str = ""
+    values: tuple[str, ...] = ()
 
 
 class FakeDNSServer:
@@ -53,6 +55,10 @@ class FakeDNSServer:
 
     def a(self, name: str, address: str) -> None:
         self._set(name, _Rule("a", address))
+
+    def addresses(self, name: str, *addresses: str) -> None:
+        """A records for the IPv4 addresses, AAAA records for the IPv6 ones."""
+        self._set(name, _Rule("addresses", values=addresses))
 
     def empty(self, name: str) -> None:
         self._set(name, _Rule("empty"))
@@ -149,6 +155,11 @@ class FakeDNSServer:
             )
         elif rule.kind == "a" and rdtype == dns.rdatatype.A:
             response.answer.append(dns.rrset.from_text(name, 300, "IN", "A", rule.value))
+        elif rule.kind == "addresses" and rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            wanted = [a for a in rule.values if (":" in a) == (rdtype == dns.rdatatype.AAAA)]
+            if wanted:
+                kind = dns.rdatatype.to_text(rdtype)
+                response.answer.append(dns.rrset.from_text(name, 300, "IN", kind, *wanted))
         if transport == "udp" and self.truncate_udp:
             response.answer.clear()
             response.flags |= dns.flags.TC
