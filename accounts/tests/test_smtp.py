@@ -383,3 +383,55 @@ def test_the_password_column_holds_no_plaintext(client_admin_a, account_a, start
         raw = cursor.fetchone()[0]
     assert raw.startswith("fernet:")
     assert SMTP_PASSWORD not in raw
+
+
+def test_a_host_name_is_connected_at_the_address_dns_gave(
+    client_admin_a, smtp_server, trusted_ca, dns_server, settings
+):
+    # The system resolver has never heard of this name: only the checked DNS answer (the local
+    # DNS server) can lead to the server, and TLS is still verified against the name.
+    server = smtp_server(tls="starttls", cert=trusted_ca.issue(["smtp.alpha-mail.test"]), auth=AUTH)
+    dns_server.addresses("smtp.alpha-mail.test", "127.0.0.1")
+    _save_server(client_admin_a, f"smtp.alpha-mail.test:{server.port}", security="starttls")
+    assert press_test_email(client_admin_a) == (
+        f"Test message sent to admin@alpha.test through smtp.alpha-mail.test:{server.port}."
+    )
+    assert server.envelopes[0]["tls"] is True
+
+
+def test_each_account_uses_only_its_own_settings(
+    account_a, account_b, admin_a, client_admin_a, starttls_server, settings
+):
+    # B's row is older (a lower id) than A's: a query that forgot the account would find it.
+    port = closed_port()
+    allow_port(settings, port)
+    SmtpSettings.objects.create(
+        account=account_b,
+        from_address="noc@bravo-mail.test",
+        host="127.0.0.1",
+        port=port,
+        username="bravo-mailer",
+        password="bravo-secret",
+        sms_from="BravoTel",
+    )
+    assert "noc@bravo-mail.test" not in page(client_admin_a.get("/account/config/"))
+    assert "bravo" not in page(client_admin_a.get("/account/config/smtp/")).lower()
+    assert "Test message sent" in press_test_email(client_admin_a)  # B has no settings for A
+    _save_server(client_admin_a, starttls_server)
+    assert press_test_email(client_admin_a).startswith("Test message sent")
+    assert starttls_server.envelopes[0]["login"] == AUTH[0]
+    row_b = SmtpSettings.objects.for_account(account_b).get()
+    assert (row_b.from_address, row_b.username, row_b.password) == (
+        "noc@bravo-mail.test",
+        "bravo-mailer",
+        "bravo-secret",
+    )
+
+
+def test_the_port_is_checked_again_at_connect(client_admin_a, starttls_server, settings):
+    _save_server(client_admin_a, starttls_server)
+    settings.SMTP_ALLOWED_PORTS = [587]  # the platform narrowed the ports after the save
+    assert press_test_email(client_admin_a) == (
+        f"Port {starttls_server.port} is not allowed for mail here; use one of 587."
+    )
+    assert starttls_server.messages == []
