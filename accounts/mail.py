@@ -106,7 +106,7 @@ def brand_of(account) -> str:
 
 def compose(account, subject: str, body: str, to: list[str], route: Route):
     """The message: ``body`` in the account's layout as text, and the same text as HTML."""
-    context = {"body": body, "brand": brand_of(account), "subject": subject}
+    context = {"body": body.rstrip(), "brand": brand_of(account), "subject": subject}
     text = render_to_string("email/message.txt", context)
     html = render_to_string("email/message.html", {**context, "text": text})
     message = EmailMultiAlternatives(
