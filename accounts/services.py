@@ -213,14 +213,14 @@ def _masked(has_secret) -> str:
 
 
 @dataclass(frozen=True)
-class TestOutcome:
+class SendOutcome:
     """What Test Email or Test Mobile reports: ``ok`` and the words for it."""
 
     ok: bool
     message: str
 
 
-def send_test_email(*, actor: Actor) -> TestOutcome:
+def send_test_email(*, actor: Actor) -> SendOutcome:
     """Send a test message to ``actor`` through exactly the account's saved mail route, now,
     and say what happened. Bounded by SMTP_TIMEOUT_SECONDS per step and about that overall;
     no transaction is open meanwhile. Audited either way."""
@@ -230,23 +230,23 @@ def send_test_email(*, actor: Actor) -> TestOutcome:
     try:
         route = mail.route_for(account, timeout=timeout)
     except DecryptionError as exc:
-        return _test_email_done(actor, "", TestOutcome(False, explain(exc, "", 0).reason))
+        return _test_email_done(actor, "", SendOutcome(False, explain(exc, "", 0).reason))
     body = render_to_string(
         "accounts/email/smtp_test.txt",
         {"user": user, "account": account, "route": route, "timeout": timeout},
     )
     message = mail.compose(account, f"{account.name}: test message", body, [user.email], route)
 
-    def send(message) -> TestOutcome:
+    def send(message) -> SendOutcome:
         try:
             message.send()
         except Exception as exc:  # every failure becomes words, never a 500
-            return TestOutcome(False, explain(exc, route.server, timeout).reason)
+            return SendOutcome(False, explain(exc, route.server, timeout).reason)
         where = f"through {route.server}" if route.own_server else f"through {mail.PLATFORM_SERVER}"
-        return TestOutcome(True, f"Test message sent to {user.email} {where}.")
+        return SendOutcome(True, f"Test message sent to {user.email} {where}.")
 
-    def unfinished(message, exc) -> TestOutcome:
-        return TestOutcome(
+    def unfinished(message, exc) -> SendOutcome:
+        return SendOutcome(
             False, f"{route.server} did not finish within {timeout:g} seconds (timed out)."
         )
 
@@ -254,7 +254,7 @@ def send_test_email(*, actor: Actor) -> TestOutcome:
     return _test_email_done(actor, route.server, outcome)
 
 
-def _test_email_done(actor: Actor, server: str, outcome: TestOutcome) -> TestOutcome:
+def _test_email_done(actor: Actor, server: str, outcome: SendOutcome) -> SendOutcome:
     audit.record(
         "smtp.test_email",
         account=actor.account,
@@ -265,7 +265,7 @@ def _test_email_done(actor: Actor, server: str, outcome: TestOutcome) -> TestOut
     return outcome
 
 
-def send_test_sms(*, actor: Actor) -> TestOutcome:
+def send_test_sms(*, actor: Actor) -> SendOutcome:
     """Send a test SMS to ``actor``'s mobile through the platform's SMS gateway, from the
     account's SMS From, and report the gateway's answer. Refused when they have no mobile."""
     require_admin(actor)
@@ -282,18 +282,18 @@ def send_test_sms(*, actor: Actor) -> TestOutcome:
     backend = sms.get_backend()
     timeout = settings.SMS_GATEWAY_TIMEOUT_SECONDS
 
-    def send(message) -> TestOutcome:
+    def send(message) -> SendOutcome:
         try:
             reference = backend.send(message)
         except sms.SmsError as exc:
-            return TestOutcome(False, str(exc))
+            return SendOutcome(False, str(exc))
         ref = f" (gateway reference {reference})" if reference else ""
-        return TestOutcome(
+        return SendOutcome(
             True, f"Test SMS to {format_phone(mobile)} accepted by the gateway{ref}."
         )
 
-    def unfinished(message, exc) -> TestOutcome:
-        return TestOutcome(False, f"The SMS gateway did not answer within {timeout:g} seconds.")
+    def unfinished(message, exc) -> SendOutcome:
+        return SendOutcome(False, f"The SMS gateway did not answer within {timeout:g} seconds.")
 
     [outcome] = check_in_parallel([message], send, timeout=timeout, failed=unfinished)
     audit.record(
