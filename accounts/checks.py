@@ -36,3 +36,19 @@ def panel_base_url_is_https(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.compatibility)
+def sms_gateway_configured(app_configs, **kwargs):
+    """The http SMS backend needs a gateway address (Test Mobile would only say so otherwise)."""
+    from django.conf import settings
+
+    if settings.SMS_BACKEND == "http" and not settings.SMS_GATEWAY_URL:
+        return [
+            checks.Warning(
+                "SMS_BACKEND is http but SMS_GATEWAY_URL is empty: no SMS can be sent.",
+                hint="Set SMS_GATEWAY_URL (and SMS_GATEWAY_TOKEN), or SMS_BACKEND=console.",
+                id="accounts.W002",
+            )
+        ]
+    return []

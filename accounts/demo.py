@@ -1,5 +1,5 @@
-"""Demo rows for the Config tab and the Audit Log: complete profiles, known devices, and a few
-hundred audit entries spread over the last 60 days so the Audit Log pages. Idempotent."""
+"""Demo rows for the Config tab and the Audit Log: complete profiles, known devices, SMTP Details,
+and a few hundred audit entries spread over the last 60 days so the Audit Log pages. Idempotent."""
 
 import random
 from datetime import timedelta
@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from .models import Account, AuditEntry, KnownDevice
+from .models import Account, AuditEntry, KnownDevice, SmtpSettings
 from .security import hash_browser_id
 
 PROFILES = {
@@ -40,6 +40,11 @@ PROFILES = {
         "total_channels": 120,
     },
 }
+# Acme has SMTP Details without a server of its own (its mail goes through the platform's, under
+# its name); Globex has none, so both states of the card show. Never overwritten once saved.
+SMTP_DETAILS = {
+    "Acme Telecom": {"from_address": "Acme Telecom NOC <noc@acme.example>", "sms_from": "AcmeTel"},
+}
 AUDIT_ENTRIES = 320
 BROWSERS = [
     "Chrome 131 on Windows 10",
@@ -70,6 +75,10 @@ def populate(accounts: dict[str, Account], stdout) -> None:
         Account.objects.filter(pk=account.pk).update(**PROFILES[name])
         users = list(get_user_model().objects.for_account(account).order_by("pk"))
         _devices(account, users)
+        if name in SMTP_DETAILS:
+            SmtpSettings.objects.for_account(account).get_or_create(
+                account=account, defaults=SMTP_DETAILS[name]
+            )
         added = _audit_history(account, users)
         stdout.write(f"  {name}: profile complete, {added} demo audit entries added")
 

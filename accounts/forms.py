@@ -1,24 +1,35 @@
-"""Forms of the Config tab and the Audit Log page."""
+"""Forms of the Config tab (profile, Security & Add-ons, SMTP Details) and the Audit Log page."""
 
+import re
 from datetime import date, datetime, time, timedelta
+from email.utils import formataddr
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.utils import timezone
 from django_countries import countries
 
 from . import audit
 from .emails import lookup_form
 from .formatting import currency_choices, date_format_choices, time_zone_choices
-from .models import Account, AuditEntry
+from .models import Account, AuditEntry, SmtpSettings
 from .phones import EXAMPLE as PHONE_EXAMPLE
 from .phones import parse_phone
 from .postcodes import MAX_LENGTH as POST_CODE_MAX_LENGTH
 from .postcodes import clean_post_code
+from .sms import clean_sender
+from .smtp import SERVER_EXAMPLE, check_port, effective, format_server, parse_server
 
 _VAT_CHARACTERS = "letters, digits, spaces, dots, dashes and slashes"
+PASSWORD_MAX = 256
+FROM_HELP = (
+    "Enter an email address such as noc@yourcompany.com, or a name and the address in angle "
+    "brackets: Your Company <noc@yourcompany.com>."
+)
+# "noc@x.example" or "Name <noc@x.example>" (the name optionally in double quotes).
+_FROM = re.compile(r'(?:"?([^"<>]*?)"?\s*<([^<>\s]+)>|([^<>\s"]+))')
 
 
 class AccountProfileForm(forms.Form):
@@ -126,6 +137,121 @@ class SecurityAddonsForm(forms.Form):
         required=False,
         help_text="A mail when a browser not seen before signs in as you.",
     )
+
+
+class SmtpSettingsForm(forms.Form):
+    """The SMTP Details dialog (Config tab, Administrators). The password is write-only: never
+    rendered back; empty keeps the saved one; "Remove the saved password" clears it."""
+
+    from_address = forms.CharField(
+        label="From address",
+        max_length=320,
+        help_text="The sender of your account's mail: noc@yourcompany.com, or with a name: "
+        "Your Company <noc@yourcompany.com>.",
+    )
+    username = forms.CharField(
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        max_length=PASSWORD_MAX,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        error_messages={"max_length": f"A password has at most {PASSWORD_MAX} characters."},
+    )
+    remove_password = forms.BooleanField(label="Remove the saved password", required=False)
+    server = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "placeholder": SERVER_EXAMPLE}),
+        help_text="host or host:port. Empty: your mail goes through the platform's mail server.",
+        error_messages={"max_length": "A server name has at most 253 characters."},
+    )
+    security = forms.ChoiceField(
+        choices=SmtpSettings.Security.choices,
+        initial=SmtpSettings.Security.AUTO,
+        help_text="Auto: TLS on port 465, STARTTLS on 587, STARTTLS when offered on 25 and others.",
+    )
+    sms_from = forms.CharField(
+        label="SMS From",
+        max_length=64,
+        required=False,
+        help_text="The sender of your SMS: up to 11 letters and digits, or a number such as "
+        "+447400123456. Empty: sms.",
+    )
+
+    def __init__(self, *args, saved: SmtpSettings | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        has_password = bool(saved and saved.has_password)  # SmtpSettings.of
+        self.fields["password"].help_text = (
+            "A password is saved: leave empty to keep it."
+            if has_password
+            else "No password is saved."
+        )
+        if not has_password:
+            del self.fields["remove_password"]
+
+    @staticmethod
+    def initial_for(saved: SmtpSettings | None) -> dict:
+        if saved is None:
+            return {"security": SmtpSettings.Security.AUTO, "sms_from": "sms"}
+        return {
+            "from_address": saved.from_address,
+            "username": saved.username,
+            "server": saved.server,
+            "security": saved.security,
+            "sms_from": saved.sms_from,
+        }
+
+    def clean_from_address(self):
+        return clean_from_address(self.cleaned_data["from_address"])
+
+    def clean_sms_from(self):
+        return clean_sender(self.cleaned_data["sms_from"])
+
+    def clean_server(self):
+        host, port = parse_server(self.cleaned_data["server"])
+        self.cleaned_data["host"], self.cleaned_data["port"] = host, port
+        return format_server(host, port)
+
+    def clean(self):
+        data = super().clean()
+        host = data.get("host", "")
+        if "server" in data and not host and (data.get("username") or data.get("password")):
+            self.add_error(
+                "server",
+                "A username and password need a server: enter your provider's server, or "
+                "leave them empty to send through the platform's mail server.",
+            )
+        if data.get("password") and data.get("remove_password"):
+            self.add_error(
+                "password", "Either type a new password or remove the saved one, not both."
+            )
+        if host and data.get("security"):
+            try:
+                check_port(effective(data["security"], data.get("port"))[1])
+            except ValidationError as error:
+                self.add_error("server", error)
+        data.setdefault("remove_password", False)
+        return data
+
+
+def clean_from_address(value: str) -> str:
+    """``addr`` or ``Name <addr>``, as stored; raises ValidationError saying what is wrong."""
+    text = value.strip()
+    match = _FROM.fullmatch(text)
+    if match is None or any(ord(c) < 32 for c in text):
+        raise ValidationError(FROM_HELP)
+    name, address = (match[1] or "").strip(), match[2] or match[3]
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(FROM_HELP) from None
+    if len(name) > 100:
+        raise ValidationError("The name before the address has at most 100 characters.")
+    return formataddr((name, address)) if name else address
 
 
 # Far-off dates would overflow when turned into the viewer's midnight; nothing is logged there.

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries.fields import CountryField
 
+from .fields import EncryptedTextField
 from .formatting import DATE_FORMATS, DEFAULT_DATE_FORMAT, format_money
 from .tenancy import TenantModel
 
@@ -232,3 +233,59 @@ class DeviceSession(TenantModel):
 
     def __str__(self) -> str:
         return f"session of {self.device}"
+
+
+class SmtpSettings(TenantModel):
+    """The account's own mail server and SMS sender (Config → SMTP Details; Administrators).
+
+    No row, or a row without a host, means the account's mail goes through the platform's mail
+    server (EMAIL_URL). The password is encrypted at rest and never rendered back.
+    """
+
+    class Security(models.TextChoices):
+        AUTO = "auto", "Auto (from the port)"
+        NONE = "none", "None"
+        STARTTLS = "starttls", "STARTTLS"
+        TLS = "tls", "TLS"
+
+    from_address = models.CharField("from address", max_length=320)
+    username = models.CharField(max_length=254, blank=True)
+    password = EncryptedTextField(blank=True)
+    host = models.CharField(max_length=253, blank=True)
+    port = models.PositiveIntegerField(null=True, blank=True)
+    security = models.CharField(max_length=8, choices=Security.choices, default=Security.AUTO)
+    sms_from = models.CharField("SMS from", max_length=16, default="sms")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "SMTP settings"
+        constraints = [
+            models.UniqueConstraint(fields=["account"], name="smtpsettings_one_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"SMTP settings of {self.account}"
+
+    @classmethod
+    def of(cls, account, *, for_update: bool = False) -> "SmtpSettings | None":
+        """The account's row, or None, without its password: ``has_password`` says whether one
+        is saved. Nothing is decrypted, so a lost key breaks neither the card nor a new save."""
+        rows = cls.objects.for_account(account)
+        if for_update:
+            rows = rows.select_for_update()
+        return (
+            rows.defer("password")
+            .annotate(
+                has_password=models.ExpressionWrapper(
+                    ~models.Q(password=""), output_field=models.BooleanField()
+                )
+            )
+            .first()
+        )
+
+    @property
+    def server(self) -> str:
+        """``host[:port]`` as typed in the form (an IPv6 address in brackets)."""
+        from .smtp import format_server
+
+        return format_server(self.host, self.port)

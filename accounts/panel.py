@@ -1,7 +1,9 @@
-"""What the core app adds to the panel: the Config tab, the Settings tab (still to be built), the
-Audit Log, the platform's own modules, and the help that is about the whole panel."""
+"""What the core app adds to the panel: the Config tab (with SMTP Details), the Settings tab
+(still to be built), the Audit Log, the platform's own modules, and the help that is about the
+whole panel."""
 
 from accounts.registry import (
+    ADMIN,
     MY_ACCOUNT,
     SETUP,
     SIGNED_IN,
@@ -70,6 +72,10 @@ panel = AppPanel(
         AuditEvent("user.security_updated", "Config", "Security & Add-ons changed"),
         AuditEvent("device.added", "Config", "Signed in from a new browser"),
         AuditEvent("device.revoked", "Config", "Known device revoked; its sessions ended"),
+        AuditEvent("smtp.updated", "SMTP", "SMTP Details changed"),
+        AuditEvent("smtp.test_email", "SMTP", "Test Email sent"),
+        AuditEvent("sms.test_sent", "SMTP", "Test Mobile sent"),
+        AuditEvent("mail.not_delivered", "SMTP", "Mail not delivered"),
     ),
     help=(
         help_topic(
@@ -103,6 +109,28 @@ panel = AppPanel(
             """,
         ),
         help_topic(
+            "smtp",
+            "SMTP Details",
+            """
+            The mail server your account's mail goes out through: sign-in alerts, invitations,
+            password notices, receipts and portal mail. Leave Server empty and the platform's
+            mail server sends it, under your company's name, with replies to your From address.
+
+            Server is host or host:port. Security Auto follows the port: 465 is TLS from the
+            start, 587 is STARTTLS, 25 and others use STARTTLS when the server offers it. The
+            certificate is always checked. The password is stored encrypted and never shown
+            again; leave it empty to keep it.
+
+            Test Email sends a message to you through exactly these settings and says what went
+            wrong if it fails. A mail that cannot be delivered later is tried again a few times
+            and then recorded in the Audit Log with the reason.
+
+            SMS From is the sender of your text messages: up to 11 letters and digits, or a
+            number in international form. Test Mobile sends a text to the mobile number of your
+            personal profile.
+            """,
+        ),
+        help_topic(
             "audit-log",
             "Audit log",
             """
@@ -130,5 +158,8 @@ panel = AppPanel(
         "accounts:device_revoke": SIGNED_IN,  # own devices; an Administrator's: any (services)
         "accounts:audit_log": view("audit_log"),
         "accounts:audit_log_export": view("audit_log"),
+        "accounts:smtp_edit": ADMIN,
+        "accounts:smtp_test_email": ADMIN,
+        "accounts:smtp_test_mobile": ADMIN,
     },
 )

@@ -1,5 +1,6 @@
 """Writes about accounts. Each runs in a transaction and leaves an audit entry."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
 
@@ -8,14 +9,18 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import audit
+from . import audit, mail, outbound, sms
 from .actors import PLATFORM, Actor
 from .errors import Refused
+from .fields import DecryptionError
 from .formatting import format_date, format_datetime
 from .mail import send_mail_later
-from .models import Account, DeviceSession, KnownDevice, SecurityAddons
+from .models import Account, DeviceSession, KnownDevice, SecurityAddons, SmtpSettings
+from .parallel import check_in_parallel
 from .permissions import require_admin, require_write
+from .phones import format_phone
 from .registry import hooks
+from .smtp import explain
 
 # What the Config tab's edit dialog changes (the audit entry shows each before → after).
 PROFILE_FIELDS = [
@@ -37,6 +42,8 @@ PROFILE_FIELDS = [
 ]
 BILLING_METHOD_LOCK = timedelta(days=30)
 SECURITY_FIELDS = ["login_notifications", "new_device_alerts"]
+# The SMTP Details dialog's fields besides the password (whose change is audited as masked).
+SMTP_FIELDS = ["from_address", "username", "host", "port", "security", "sms_from"]
 
 
 @transaction.atomic
@@ -144,6 +151,157 @@ def update_security_addons(
             changes=changes,
         )
     return addons
+
+
+def update_smtp_settings(*, actor: Actor, account: Account, values: dict) -> SmtpSettings:
+    """Save the SMTP Details dialog (``values``: SmtpSettingsForm.cleaned_data).
+
+    The host is resolved first, outside the transaction: Refused (on ``server``) when it does
+    not resolve or any of its addresses is private, loopback, link-local, multicast or reserved
+    (unless SMTP_ALLOW_PRIVATE_HOSTS). Empty password keeps the saved one.
+    """
+    require_admin(actor)
+    if values["host"]:
+        try:
+            outbound.checked_addresses(
+                values["host"], allow_private=settings.SMTP_ALLOW_PRIVATE_HOSTS
+            )
+        except outbound.HostRefused as refused:
+            hint = " Try again in a moment." if refused.temporary else ""
+            raise Refused(refused.message + hint, "server") from None
+    return _save_smtp_settings(actor, account, values)
+
+
+@transaction.atomic
+def _save_smtp_settings(actor: Actor, account: Account, values: dict) -> SmtpSettings:
+    # The password is not loaded (nor decrypted): a row whose key is gone can still be fixed.
+    saved = SmtpSettings.of(account, for_update=True)
+    row = saved or SmtpSettings(account=account)
+    before = (
+        {**audit.snapshot(row, SMTP_FIELDS), "password": _masked(saved.has_password)}
+        if saved
+        else {}
+    )
+    for name in SMTP_FIELDS:
+        setattr(row, name, values[name])
+    has_password = bool(saved and saved.has_password)
+    if values.get("remove_password"):
+        row.password, has_password = "", False
+    elif values.get("password"):
+        row.password, has_password = values["password"], True
+    row.save()
+    after = {**audit.snapshot(row, SMTP_FIELDS), "password": _masked(has_password)}
+    changes = audit.diff(before, after)
+    if values.get("password") and saved and saved.has_password:
+        changes["password"] = [audit.MASK, audit.MASK]  # replaced (the values are not compared)
+    if changes:
+        audit.record(
+            "smtp.updated",
+            account=account,
+            actor=actor,
+            target=row,
+            target_label="SMTP Details",
+            changes=changes,
+        )
+    return row
+
+
+def _masked(has_secret) -> str:
+    return audit.MASK if has_secret else ""
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What Test Email or Test Mobile reports: ``ok`` and the words for it."""
+
+    ok: bool
+    message: str
+
+
+def send_test_email(*, actor: Actor) -> SendOutcome:
+    """Send a test message to ``actor`` through exactly the account's saved mail route, now,
+    and say what happened. Bounded by SMTP_TIMEOUT_SECONDS per step and about that overall;
+    no transaction is open meanwhile. Audited either way."""
+    require_admin(actor)
+    account, user = actor.account, actor.user
+    timeout = settings.SMTP_TIMEOUT_SECONDS
+    try:
+        route = mail.route_for(account, timeout=timeout)
+    except DecryptionError as exc:
+        return _test_email_done(actor, "", SendOutcome(False, explain(exc, "", 0).reason))
+    body = render_to_string(
+        "accounts/email/smtp_test.txt",
+        {"user": user, "account": account, "route": route, "timeout": timeout},
+    )
+    message = mail.compose(account, f"{account.name}: test message", body, [user.email], route)
+
+    def send(message) -> SendOutcome:
+        try:
+            message.send()
+        except Exception as exc:  # every failure becomes words, never a 500
+            return SendOutcome(False, explain(exc, route.server, timeout).reason)
+        where = f"through {route.server}" if route.own_server else f"through {mail.PLATFORM_SERVER}"
+        return SendOutcome(True, f"Test message sent to {user.email} {where}.")
+
+    def unfinished(message, exc) -> SendOutcome:
+        return SendOutcome(
+            False, f"{route.server} did not finish within {timeout:g} seconds (timed out)."
+        )
+
+    [outcome] = check_in_parallel([message], send, timeout=timeout, failed=unfinished)
+    return _test_email_done(actor, route.server, outcome)
+
+
+def _test_email_done(actor: Actor, server: str, outcome: SendOutcome) -> SendOutcome:
+    audit.record(
+        "smtp.test_email",
+        account=actor.account,
+        actor=actor,
+        target_label=f"to {actor.user.email}",
+        data={"server": server, "result": "sent" if outcome.ok else outcome.message},
+    )
+    return outcome
+
+
+def send_test_sms(*, actor: Actor) -> SendOutcome:
+    """Send a test SMS to ``actor``'s mobile through the platform's SMS gateway, from the
+    account's SMS From, and report the gateway's answer. Refused when they have no mobile."""
+    require_admin(actor)
+    account, user = actor.account, actor.user
+    mobile = sms.mobile_of(user)
+    if not mobile:
+        raise Refused("Your personal profile has no mobile number to send the test to.")
+    sender = sms.sender_for(account)
+    message = sms.SmsMessage(
+        sender=sender,
+        to=mobile,
+        text=f"{account.name}: test message from the account console, sent from {sender}.",
+    )
+    backend = sms.get_backend()
+    timeout = settings.SMS_GATEWAY_TIMEOUT_SECONDS
+
+    def send(message) -> SendOutcome:
+        try:
+            reference = backend.send(message)
+        except sms.SmsError as exc:
+            return SendOutcome(False, str(exc))
+        ref = f" (gateway reference {reference})" if reference else ""
+        return SendOutcome(
+            True, f"Test SMS to {format_phone(mobile)} accepted by the gateway{ref}."
+        )
+
+    def unfinished(message, exc) -> SendOutcome:
+        return SendOutcome(False, f"The SMS gateway did not answer within {timeout:g} seconds.")
+
+    [outcome] = check_in_parallel([message], send, timeout=timeout, failed=unfinished)
+    audit.record(
+        "sms.test_sent",
+        account=account,
+        actor=actor,
+        target_label=f"to {mobile}",
+        data={"sms_from": message.sender, "result": "sent" if outcome.ok else outcome.message},
+    )
+    return outcome
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .navigation import SECTIONS
-from .views import audit_log, config, sections
+from .views import audit_log, config, sections, smtp
 
 app_name = "accounts"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("account/config/edit/", config.config_edit, name="config_edit"),
     path("account/config/security/", config.config_security, name="config_security"),
     path("account/config/devices/<int:pk>/revoke/", config.device_revoke, name="device_revoke"),
+    path("account/config/smtp/", smtp.smtp_edit, name="smtp_edit"),
+    path("account/config/smtp/test-email/", smtp.smtp_test_email, name="smtp_test_email"),
+    path("account/config/smtp/test-mobile/", smtp.smtp_test_mobile, name="smtp_test_mobile"),
     # Audit Log (Setup menu)
     path("audit/", audit_log.audit_log, name="audit_log"),
     path("audit/export.csv", audit_log.audit_log_export, name="audit_log_export"),

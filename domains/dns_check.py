@@ -22,6 +22,8 @@ import dns.rdatatype
 import dns.resolver
 from django.conf import settings
 
+from accounts.outbound import make_resolver
+
 from .hostnames import is_internal
 
 CHALLENGE_LABEL = "_portal-challenge"
@@ -56,20 +58,6 @@ def challenge_name(name: str) -> str:
 def target_name() -> str:
     """The CNAME target customers must point at, without the trailing dot."""
     return settings.PORTAL_CNAME_TARGET.lower().rstrip(".")
-
-
-def make_resolver() -> dns.resolver.Resolver:
-    if settings.DNS_RESOLVER_NAMESERVERS:
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.port = settings.DNS_RESOLVER_PORT
-        resolver.nameservers = list(settings.DNS_RESOLVER_NAMESERVERS)
-    else:
-        resolver = dns.resolver.Resolver()  # the system's resolvers (/etc/resolv.conf)
-        resolver.port = settings.DNS_RESOLVER_PORT
-    resolver.lifetime = settings.DNS_RESOLVER_LIFETIME
-    resolver.timeout = settings.DNS_RESOLVER_LIFETIME  # one try may use the whole lifetime
-    resolver.cache = None  # every Check asks afresh
-    return resolver
 
 
 def check_records(name: str, token: str) -> CheckResult:

@@ -1,4 +1,5 @@
-"""Isolation-crawler entries for the core's URLs: the shell, help, Config and the Audit Log."""
+"""Isolation-crawler entries for the core's URLs: the shell, help, Config (with SMTP Details)
+and the Audit Log."""
 
 from tests.isolation import page, tenant_object
 
@@ -10,6 +11,10 @@ ENTRIES = {
     "accounts:config_edit": page(),
     "accounts:config_security": page(),
     "accounts:device_revoke": tenant_object(lambda world, side: {"pk": world[f"device_{side}"].pk}),
+    # SMTP Details act on the signed-in user's own account: no object in the URL.
+    "accounts:smtp_edit": page(),
+    "accounts:smtp_test_email": page(),
+    "accounts:smtp_test_mobile": page(),
     "accounts:audit_log": page(),
     "accounts:audit_log_export": page(),
 }

@@ -1,10 +1,11 @@
-"""Config-tab rows for both accounts of the test world: a filled-in profile and a known device."""
+"""Config-tab rows for both accounts of the test world: a filled-in profile, a known device and
+SMTP Details (whose from address, host and username betray the side in a page)."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import Account, KnownDevice
+from accounts.models import Account, KnownDevice, SmtpSettings
 
 PROFILES = {
     "a": {
@@ -30,6 +31,14 @@ PROFILES = {
 }
 
 
+# No server: the world's mail goes through the platform's (locmem) backend as other tests expect;
+# tests of the account's own server save one themselves.
+SMTP = {
+    "a": {"from_address": "noc@alpha-mail.test", "sms_from": "ATel"},
+    "b": {"from_address": "Bravo NOC <noc@bravo-mail.test>", "sms_from": "BravoTel"},
+}
+
+
 def populate(world):
     now = timezone.now()
     for side in ("a", "b"):
@@ -48,3 +57,5 @@ def populate(world):
             last_seen=now - timedelta(days=1),
             last_ip="203.0.113.7",
         )
+        world[f"smtp_{side}"] = SmtpSettings.objects.create(account=world[side], **SMTP[side])
+    world.setdefault("markers_b", []).extend(["noc@bravo-mail.test", "Bravo NOC", "BravoTel"])

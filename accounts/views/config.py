@@ -16,6 +16,7 @@ from ..forms import AccountProfileForm, SecurityAddonsForm
 from ..models import KnownDevice, SecurityAddons
 from ..security import current_browser_hash
 from ..tenancy import get_for_account_or_404
+from .smtp import smtp_card_context
 
 DEVICES_SHOWN = 20
 
@@ -34,6 +35,7 @@ def config(request):
             "next_billing_change": services.next_billing_method_change(account),
             "currency_locked": services.account_has_payments(account),
             **_security_context(request),
+            **smtp_card_context(request),
         },
     )
 

@@ -171,6 +171,25 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="VoIP Console <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An account's own SMTP server (Config → SMTP Details). Its host is resolved and refused when any
+# address is private, loopback, link-local, multicast or reserved (at save and again at connect)
+# unless SMTP_ALLOW_PRIVATE_HOSTS; only SMTP_ALLOWED_PORTS may be used. SMTP_CA_FILE: a PEM bundle
+# trusted instead of the system's (empty: the system's). Every SMTP step waits at most
+# SMTP_TIMEOUT_SECONDS.
+SMTP_ALLOW_PRIVATE_HOSTS = env.bool("SMTP_ALLOW_PRIVATE_HOSTS", default=False)
+SMTP_ALLOWED_PORTS = env.list("SMTP_ALLOWED_PORTS", cast=int, default=[25, 465, 587, 2525])
+SMTP_CA_FILE = env("SMTP_CA_FILE", default="")
+SMTP_TIMEOUT_SECONDS = env.float("SMTP_TIMEOUT_SECONDS", default=10)
+# A mail that fails for a temporary reason (a 4xx answer, a timeout, a dropped connection) is tried
+# again after each of these delays in seconds; after the last, it is recorded as not delivered.
+MAIL_RETRY_DELAYS = env.list("MAIL_RETRY_DELAYS", cast=float, default=[60, 300, 1800])
+
+# SMS (Test Mobile, mobile confirmation): console prints, locmem keeps them in accounts.sms.outbox,
+# http POSTs JSON to SMS_GATEWAY_URL with "Authorization: Bearer SMS_GATEWAY_TOKEN".
+SMS_BACKEND = env("SMS_BACKEND", default="console")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10)
 
 # Background tasks (Django's Tasks API through the django-tasks backport). "immediate" runs a
 # task inline; "database" queues it for `manage.py db_worker`.

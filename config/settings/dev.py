@@ -16,3 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 # The demo portals live on *.localhost (browsers resolve it to this machine).
 INTERNAL_DOMAIN_SUFFIXES = [s for s in INTERNAL_DOMAIN_SUFFIXES if s != "localhost"]
 VERIFY_LOCALHOST_DOMAINS = True
+
+# A mail catcher on this machine (e.g. Mailpit on localhost:1025) may serve as an account's server.
+SMTP_ALLOW_PRIVATE_HOSTS = env.bool("SMTP_ALLOW_PRIVATE_HOSTS", default=True)
+SMTP_ALLOWED_PORTS = env.list("SMTP_ALLOWED_PORTS", cast=int, default=[25, 465, 587, 1025, 2525])

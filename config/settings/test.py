@@ -39,3 +39,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # The browser tests open portals on *.localhost (Chromium resolves it to this machine).
 INTERNAL_DOMAIN_SUFFIXES = [s for s in INTERNAL_DOMAIN_SUFFIXES if s != "localhost"]
+
+# SMTP: tests start aiosmtpd on loopback and add its port (tests/fakes/smtp_server.py); mail retries
+# come at once. SMS are kept in accounts.sms.outbox unless a test points the http backend at a fake.
+SMTP_ALLOW_PRIVATE_HOSTS = True
+SMTP_TIMEOUT_SECONDS = 2
+MAIL_RETRY_DELAYS = [0, 0]
+SMS_BACKEND = "locmem"
+SMS_GATEWAY_URL = "http://127.0.0.1:9"

@@ -104,6 +104,11 @@
       ? submitter.dataset.confirm
       : (submitter && submitter.dataset.confirm) || form.dataset.confirm;
     if (confirmText && !window.confirm(confirmText)) { event.preventDefault(); return; }
+    // A button that waits on an outside server (Test Email) says so and cannot be pressed twice.
+    if (submitter && submitter.dataset.busy) {
+      submitter.disabled = true;
+      submitter.textContent = submitter.dataset.busy;
+    }
     if (form.closest("dialog") && form.method === "post") {
       event.preventDefault();
       submitInDialog(form);

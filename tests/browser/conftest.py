@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# The local SMTP server and its throw-away CA (tests/fakes/smtp_server.py).
+from tests.fakes.smtp_server import certificate_authority, smtp_server, trusted_ca  # noqa: F401
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # The flags a headless Chromium needs on a machine with no outside network.

@@ -7,6 +7,7 @@ server. Each name gets one behaviour::
     server.cname("portal.a.test", "portals.console.test")   # CNAME (also answers A queries with it)
     server.a("portal.a.test", "192.0.2.10")                 # an A record, no CNAME
     server.txt("_portal-challenge.portal.a.test", "tok1", "tok2")  # TXT records, one per value
+    server.addresses("smtp.a.test", "8.8.8.8", "2001:4860::8")  # A and AAAA records
     server.empty("portal.a.test")                           # the name exists, no records (NODATA)
     server.silent("portal.a.test")                          # never answers (the client times out)
     server.servfail("portal.a.test")
@@ -31,7 +32,7 @@ import pytest
 
 @dataclass(frozen=True)
 class _Rule:
-    kind: str  # cname | a | txt | empty | silent | servfail
+    kind: str  # cname | a | addresses | txt | empty | silent | servfail
     value: str = ""
     values: tuple = ()
 
@@ -60,6 +61,10 @@ class FakeDNSServer:
         """TXT records at ``name``, one per value (a value over 255 bytes is sent in several
         character-strings of one record, as DNS requires)."""
         self._set(name, _Rule("txt", values=values))
+
+    def addresses(self, name: str, *addresses: str) -> None:
+        """A records for the IPv4 addresses, AAAA records for the IPv6 ones."""
+        self._set(name, _Rule("addresses", values=addresses))
 
     def empty(self, name: str) -> None:
         self._set(name, _Rule("empty"))
@@ -159,6 +164,11 @@ class FakeDNSServer:
         elif rule.kind == "txt" and rdtype == dns.rdatatype.TXT and rule.values:
             records = [_txt_rdata(value) for value in rule.values]
             response.answer.append(dns.rrset.from_text(name, 300, "IN", "TXT", *records))
+        elif rule.kind == "addresses" and rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            wanted = [a for a in rule.values if (":" in a) == (rdtype == dns.rdatatype.AAAA)]
+            if wanted:
+                kind = dns.rdatatype.to_text(rdtype)
+                response.answer.append(dns.rrset.from_text(name, 300, "IN", kind, *wanted))
         if transport == "udp" and self.truncate_udp:
             response.answer.clear()
             response.flags |= dns.flags.TC
