@@ -15,3 +15,6 @@ WHITENOISE_AUTOREFRESH = True
 # The demo portals live on *.localhost (browsers resolve it to this machine).
 INTERNAL_DOMAIN_SUFFIXES = [s for s in INTERNAL_DOMAIN_SUFFIXES if s != "localhost"]
 VERIFY_LOCALHOST_DOMAINS = True
+
+# The demo servers sit on documentation and loopback addresses: let the health check reach them.
+SIP_ALLOW_PRIVATE_TARGETS = True

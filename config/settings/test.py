@@ -39,3 +39,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # The browser tests open portals on *.localhost (Chromium resolves it to this machine).
 INTERNAL_DOMAIN_SUFFIXES = [s for s in INTERNAL_DOMAIN_SUFFIXES if s != "localhost"]
+
+# Health checks talk to SIP responders the tests start on loopback (tests/fakes/sip_server.py).
+SIP_ALLOW_PRIVATE_TARGETS = True
