@@ -6,6 +6,7 @@ Each write runs in a transaction and leaves an audit entry. Operations are carri
 transaction; health checks send SIP OPTIONS before any transaction opens and are recorded after.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,6 +26,9 @@ from .actions import ACTIONS, refusal
 from .executors import Outcome, executor
 from .models import FLAGS, HealthCheck, Operation, OperationStatus, Server, ServerStatus
 
+log = logging.getLogger(__name__)
+
+EXECUTOR_FAILED = "The platform could not carry out the action. Try again later."
 CONFIG_FIELDS = ["udp_ports", "tcp_ports", *(name for name, _label in FLAGS)]
 HISTORY_KEPT = 50  # health checks kept per server; older ones are deleted as new ones arrive
 RESTARTS_APPLY_CONFIG = {"start", "restart", "reactivate"}
@@ -134,8 +138,9 @@ def execute_operation(operation_id: int) -> Operation | None:
         return None
     try:
         outcome = executor().execute(operation)
-    except Exception as exc:  # the platform's orchestration failed: the operation says why
-        outcome = Outcome(ok=False, message=f"The executor failed: {exc}"[:300])
+    except Exception:  # the platform's orchestration failed; its details stay in the log
+        log.exception("server operation %s: the executor failed", operation_id)
+        outcome = Outcome(ok=False, message=EXECUTOR_FAILED)
     return finish_operation(operation_id, outcome)
 
 

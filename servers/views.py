@@ -227,7 +227,7 @@ def server_check(request, pk):
 
 
 def _report(request, check: HealthCheck) -> None:
-    text = f"Health check of {check.server.name} ({check.target}): {check.summary}"
+    text = f"Health check of {check.server.name} ({check.target}): {check.summary.rstrip('.')}"
     if check.server_header:
         text += f", Server: {check.server_header}"
     if check.rtt_ms is not None:

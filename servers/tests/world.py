@@ -57,7 +57,7 @@ def populate(world):
             server_status_after=ServerStatus.ACTIVE,
             message="Recorded: the server is Active.",
         )
-        HealthCheck.objects.create(
+        check = HealthCheck.objects.create(
             account=account,
             server=server,
             checked_at=now,
@@ -66,8 +66,15 @@ def populate(world):
             summary="200 OK",
             status_code=200,
             server_header=f"{alias} SIP server",
-            rtt_ms=12.5,
+            rtt_ms=12.8,
             transmissions=1,
         )
+        Server.objects.for_account(account).filter(pk=server.pk).update(
+            last_check_at=check.checked_at,
+            last_check_outcome=check.outcome,
+            last_check_summary=check.summary,
+            last_check_rtt_ms=check.rtt_ms,
+        )
+        server.refresh_from_db()
         world[f"server_{side}"] = server
         world.setdefault(f"markers_{side}", []).extend([ip, alias, fqdn, cluster])
