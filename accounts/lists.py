@@ -58,6 +58,11 @@ class Listing:
     empty_text: str = "Nothing here yet."
     per_page: int = PER_PAGE
 
+    @property
+    def searchable(self) -> bool:
+        """For templates: ``{% if listing.search %}`` would call the search function."""
+        return self.search is not None
+
     def bind(self, request, queryset, **actions) -> "BoundList":
         """The page of ``queryset`` the request asks for; ``actions`` are :class:`BoundList`'s
         toolbar fields (can_write, add_url, add_choices, refresh_url, refresh_selected_url,

@@ -184,6 +184,17 @@ class Server(TenantModel):
         return rtt_text(self.last_check_rtt_ms)
 
     @property
+    def last_check_short(self) -> str:
+        """The list's cell: the round-trip time, with the status code when it was not 2xx."""
+        outcome = self.last_check_outcome
+        if outcome == sip.OK:
+            return self.last_check_rtt_text
+        if outcome in (sip.ANSWERED, sip.ERROR):
+            code = self.last_check_summary.split(" ", 1)[0]
+            return f"{code} · {self.last_check_rtt_text}" if self.last_check_rtt_text else code
+        return "no reply" if outcome == sip.TIMEOUT else "not sent"
+
+    @property
     def udp_ports_text(self) -> str:
         return ports_text(self.udp_ports)
 

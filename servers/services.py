@@ -291,7 +291,7 @@ def record_check(
                 "target": check.target,
                 "result": check.summary,
                 "server_header": check.server_header,
-                "rtt_ms": check.rtt_ms,
+                "round_trip": check.rtt_text,
             },
         )
     return check

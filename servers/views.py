@@ -98,8 +98,11 @@ def server_refresh(request):
             )
         elif selected:
             servers = Server.objects.for_account(request.account).filter(pk__in=selected)
-            for check in services.check_servers(actor=request.actor, servers=servers):
-                _report(request, check)
+            checks = services.check_servers(actor=request.actor, servers=servers)
+            if len(checks) == 1:
+                _report(request, checks[0])
+            elif checks:
+                _report_many(request, checks)
         else:
             messages.error(request, "Select the servers to check.")
     return redirect(safe_next_url(request) or reverse("servers:list"))
@@ -236,3 +239,15 @@ def _report(request, check: HealthCheck) -> None:
         messages.success(request, text + ".")
     else:
         messages.error(request, text + ".")
+
+
+def _report_many(request, checks: list[HealthCheck]) -> None:
+    """One line for a refresh of several servers; the list shows each one's result."""
+    ok = [c for c in checks if c.outcome == "ok"]
+    not_ok = [c for c in checks if c.outcome != "ok"]
+    text = f"Checked {len(checks)} servers: {len(ok)} answered OK."
+    if not_ok:
+        names = ", ".join(f"{c.server.name} ({c.summary.rstrip('.')})" for c in not_ok)
+        messages.error(request, f"{text} Not OK: {names}.")
+    else:
+        messages.success(request, text)

@@ -220,14 +220,25 @@ def test_refresh_checks_the_selected_servers_in_parallel(world, client_admin_a):
         )
         elapsed = time.monotonic() - started
         assert elapsed < 3.5, elapsed  # not 3 × 2 s
-        text = " | ".join(messages_of(response))
-        assert "200 OK, Server: one" in text and "no reply in 2 s" in text
-        assert "503 Service Unavailable" in text
+        assert messages_of(response) == [
+            "Checked 3 servers: 1 answered OK. Not OK: extra-1 (no reply in 2 s), "
+            "extra-2 (503 Service Unavailable)."
+        ]
+        body = response.content.decode()
+        assert body.count("health--ok") == 1 and body.count("health--bad") == 2
         assert response.redirect_chain[-1][0] == "/servers/"
         assert HealthCheck.objects.for_account(world["b"]).count() == 1  # B's server untouched
     finally:
         for responder in responders:
             responder.stop()
+
+
+def test_refresh_of_one_server_reports_it_in_full(world, client_admin_a, sip_server):
+    sip_server.behave(answer(200, "OK", server="solo"))
+    server = point_at(world["server_a"], sip_server)
+    response = client_admin_a.post("/servers/refresh/", {"selected": [str(server.pk)]}, follow=True)
+    (message,) = messages_of(response)
+    assert "200 OK, Server: solo" in message
 
 
 def test_refresh_with_nothing_selected_says_so(world, client_admin_a):

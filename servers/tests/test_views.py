@@ -82,6 +82,12 @@ def test_refresh_is_offered_to_writers_and_delete_is_not(world, client_admin_a):
     assert 'name="selected"' in body
 
 
+def test_the_list_has_a_search_box(world, client_admin_a):
+    body = client_admin_a.get(LIST, {"q": "alpha"}).content.decode()
+    assert 'role="search"' in body
+    assert 'name="q" value="alpha" placeholder="Search servers"' in body
+
+
 def test_search_by_ip_alias_zone_type_and_status(world, client_admin_a):
     add_server(world["a"], "192.0.2.77", alias="edge-sg", zone=Zone.SINGAPORE)
     add_server(world["a"], "192.0.2.78", alias="rtp-blr", type=ServerType.RTP, zone=Zone.BENGALURU)

@@ -48,7 +48,7 @@ def test_health_check_config_and_restart(transactional_db, page, admin_a, sip_se
     expect(page).to_have_url(re.compile(r"/servers/$"))
     row = page.locator("tr", has_text="sip-lon-1")
     expect(row.locator(".badge--type-switch")).to_have_text("Switch")
-    expect(row).to_contain_text("not checked yet")
+    expect(row).to_contain_text("not checked")
     expect(page.locator("tr", has_text="disp-lon-1")).to_contain_text("Expired")
     screenshot(page, "servers-list")
 
