@@ -18,47 +18,27 @@ LOCAL_RESPONDER = ("127.0.0.1", 5070)
 
 SWITCH, DISPATCHER, RTP = ServerType.SWITCH, ServerType.DISPATCHER, ServerType.RTP
 ACTIVE, STOPPED, EXPIRED = ServerStatus.ACTIVE, ServerStatus.STOPPED, ServerStatus.EXPIRED
+LON, FRA, AMS, NYC = Zone.LONDON, Zone.FRANKFURT, Zone.AMSTERDAM, Zone.NEW_YORK
+SFO, BLR, SGP = Zone.SAN_FRANCISCO, Zone.BENGALURU, Zone.SINGAPORE
 
 # ip, type, cluster, alias, zone, cps, channels, status, cost, months until expiry (None: none)
 DEMO_SERVERS = {
     "Acme Telecom": [
-        ("203.0.113.10", SWITCH, "lon-core", "sip-lon-1", Zone.LONDON, 20, 200, ACTIVE, "49", 11),
-        ("203.0.113.11", SWITCH, "nyc-core", "sip-nyc-1", Zone.NEW_YORK, 30, 300, ACTIVE, "69", 11),
-        (
-            "203.0.113.20",
-            DISPATCHER,
-            "lon-core",
-            "disp-lon-1",
-            Zone.LONDON,
-            50,
-            0,
-            ACTIVE,
-            "29",
-            None,
-        ),
-        ("203.0.113.30", RTP, "", "rtp-ams-1", Zone.AMSTERDAM, 0, 500, ACTIVE, "19", None),
-        ("203.0.113.31", RTP, "", "rtp-sgp-1", Zone.SINGAPORE, 0, 500, STOPPED, "19", None),
-        ("203.0.113.40", SWITCH, "", "sip-blr-old", Zone.BENGALURU, 10, 100, EXPIRED, "39", -1),
-        ("127.0.0.1", SWITCH, "sfo-lab", "sip-local-demo", Zone.SAN_FRANCISCO, 5, 50, ACTIVE, "0", 6),
+        ("203.0.113.10", SWITCH, "lon-core", "sip-lon-1", LON, 20, 200, ACTIVE, "49", 11),
+        ("203.0.113.11", SWITCH, "nyc-core", "sip-nyc-1", NYC, 30, 300, ACTIVE, "69", 11),
+        ("203.0.113.20", DISPATCHER, "lon-core", "disp-lon-1", LON, 50, 0, ACTIVE, "29", None),
+        ("203.0.113.30", RTP, "", "rtp-ams-1", AMS, 0, 500, ACTIVE, "19", None),
+        ("203.0.113.31", RTP, "", "rtp-sgp-1", SGP, 0, 500, STOPPED, "19", None),
+        ("203.0.113.40", SWITCH, "", "sip-blr-old", BLR, 10, 100, EXPIRED, "39", -1),
+        ("127.0.0.1", SWITCH, "sfo-lab", "sip-local-demo", SFO, 5, 50, ACTIVE, "0", 6),
     ],
     "Globex Voice": [
-        ("198.51.100.10", SWITCH, "fra-core", "sip-fra-1", Zone.FRANKFURT, 20, 200, ACTIVE, "45", 8),
-        (
-            "198.51.100.20",
-            DISPATCHER,
-            "fra-core",
-            "disp-fra-1",
-            Zone.FRANKFURT,
-            40,
-            0,
-            ACTIVE,
-            "25",
-            None,
-        ),
-        ("198.51.100.30", RTP, "", "rtp-lon-1", Zone.LONDON, 0, 400, ACTIVE, "15", None),
-        ("198.51.100.31", RTP, "", "rtp-sfo-1", Zone.SAN_FRANCISCO, 0, 400, ACTIVE, "15", None),
-        ("198.51.100.40", SWITCH, "", "sip-sgp-old", Zone.SINGAPORE, 10, 100, EXPIRED, "35", -2),
-        ("127.0.0.1", SWITCH, "lab", "sip-local-demo", Zone.AMSTERDAM, 5, 50, ACTIVE, "0", 6),
+        ("198.51.100.10", SWITCH, "fra-core", "sip-fra-1", FRA, 20, 200, ACTIVE, "45", 8),
+        ("198.51.100.20", DISPATCHER, "fra-core", "disp-fra-1", FRA, 40, 0, ACTIVE, "25", None),
+        ("198.51.100.30", RTP, "", "rtp-lon-1", LON, 0, 400, ACTIVE, "15", None),
+        ("198.51.100.31", RTP, "", "rtp-sfo-1", SFO, 0, 400, ACTIVE, "15", None),
+        ("198.51.100.40", SWITCH, "", "sip-sgp-old", SGP, 10, 100, EXPIRED, "35", -2),
+        ("127.0.0.1", SWITCH, "lab", "sip-local-demo", AMS, 5, 50, ACTIVE, "0", 6),
     ],
 }
 
@@ -73,9 +53,7 @@ def populate(accounts, stdout) -> None:
     created = 0
     for account_name, rows in DEMO_SERVERS.items():
         account = accounts[account_name]
-        existing = set(
-            Server.objects.for_account(account).values_list("ip_address", flat=True)
-        )
+        existing = set(Server.objects.for_account(account).values_list("ip_address", flat=True))
         for ip, kind, cluster, alias, zone, cps, channels, status, cost, months in rows:
             if ip in existing:
                 continue

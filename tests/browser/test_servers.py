@@ -76,7 +76,8 @@ def test_health_check_config_and_restart(transactional_db, page, admin_a, sip_se
     screenshot(page, "servers-config-error")
     dialog.get_by_label("UDP ports").fill("5060, 5080")
     dialog.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("The config of sip-lon-1 was saved. Restart the server")).to_be_visible()
+    saved = page.get_by_text("The config of sip-lon-1 was saved. Restart the server")
+    expect(saved).to_be_visible()
     expect(page.locator("#server-config")).to_contain_text("5080")
 
     # Actions ▾ → Restart (after confirming): done, and in the history.
