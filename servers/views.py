@@ -114,18 +114,8 @@ def server_detail(request, pk):
     if request.method not in SAFE:  # after the lookup: another account's server is a 404 first
         return HttpResponseNotAllowed(SAFE)
     can_write = request.access.can_write("servers")
-    operations = Paginator(
-        Operation.objects.for_account(request.account)
-        .filter(server=server)
-        .select_related("requested_by"),
-        HISTORY_PER_PAGE,
-    ).get_page(request.GET.get("ops_page"))
-    checks = Paginator(
-        HealthCheck.objects.for_account(request.account)
-        .filter(server=server)
-        .select_related("checked_by"),
-        HISTORY_PER_PAGE,
-    ).get_page(request.GET.get("checks_page"))
+    operations = _history(request, Operation, server, "requested_by", "ops_page")
+    checks = _history(request, HealthCheck, server, "checked_by", "checks_page")
     running = (
         Operation.objects.for_account(request.account)
         .filter(server=server, status=OperationStatus.REQUESTED)
@@ -150,6 +140,11 @@ def server_detail(request, pk):
             "config_url": reverse("servers:config", kwargs={"pk": server.pk}) if can_write else "",
         },
     )
+
+
+def _history(request, model, server, who: str, page_param: str):
+    rows = model.objects.for_account(request.account).filter(server=server).select_related(who)
+    return Paginator(rows, HISTORY_PER_PAGE).get_page(request.GET.get(page_param))
 
 
 def _action_menu(server, account, running) -> list[dict]:

@@ -77,7 +77,7 @@ def test_health_check_reports_no_reply_within_2_seconds(world, client_admin_a, s
     server = point_at(world["server_a"], sip_server)
     started = time.monotonic()
     response = check(client_admin_a, server)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3.5  # 2 s of waiting, the rest a loaded machine
     (message,) = messages_of(response)
     assert message == (
         f"Health check of alpha-switch-1 (127.0.0.1:{sip_server.port}): no reply in 2 s."
@@ -200,9 +200,11 @@ def test_the_history_keeps_the_last_50_checks(world, sip_server):
 def test_refresh_checks_the_selected_servers_in_parallel(world, client_admin_a):
     responders = [FakeSipServer(f"127.0.0.{i}").start() for i in (1, 2, 3)]
     try:
-        responders[0].behave(answer(200, "OK", server="one"))
-        responders[1].behave(silent)
-        responders[2].behave(answer(503, "Service Unavailable"))
+        # In list order (by IP) two silent servers come first: one after the other, the third
+        # would be asked 4 s after the first; side by side, all within a moment.
+        responders[0].behave(silent)
+        responders[1].behave(answer(503, "Service Unavailable"))
+        responders[2].behave(answer(200, "OK", server="three"))
         servers = [world["server_a"]]
         servers += [
             Server.objects.create(
@@ -212,17 +214,16 @@ def test_refresh_checks_the_selected_servers_in_parallel(world, client_admin_a):
         ]
         for server, responder in zip(servers, responders, strict=True):
             point_at(server, responder)
-        started = time.monotonic()
         response = client_admin_a.post(
             "/servers/refresh/",
             {"selected": [str(s.pk) for s in servers] + [str(world["server_b"].pk)]},
             follow=True,
         )
-        elapsed = time.monotonic() - started
-        assert elapsed < 3.5, elapsed  # not 3 × 2 s
+        first_arrivals = [r.requests[0][0] for r in responders]
+        assert max(first_arrivals) - min(first_arrivals) < 1.0, first_arrivals
         assert messages_of(response) == [
-            "Checked 3 servers: 1 answered OK. Not OK: extra-1 (no reply in 2 s), "
-            "extra-2 (503 Service Unavailable)."
+            "Checked 3 servers: 1 answered OK. Not OK: alpha-switch-1 (no reply in 2 s), "
+            "extra-1 (503 Service Unavailable)."
         ]
         body = response.content.decode()
         assert body.count("health--ok") == 1 and body.count("health--bad") == 2

@@ -400,17 +400,18 @@ def test_a_failed_operation_is_reported_on_the_page(transactional_db, world):
     assert "Restart failed. The hypervisor has no capacity in this zone." in messages_of(response)
 
 
+def change_ports(server):
+    data = {
+        "udp_ports": [5070],
+        "tcp_ports": [],
+        **dict.fromkeys(services.CONFIG_FIELDS[2:], False),
+    }
+    return services.update_config(actor=PLATFORM, server=server, data=data)[0]
+
+
 def test_a_restart_applies_a_changed_config(world, django_capture_on_commit_callbacks):
     server = world["server_a"]
-    server, _ = services.update_config(
-        actor=PLATFORM,
-        server=server,
-        data={
-            "udp_ports": [5070],
-            "tcp_ports": [],
-            **dict.fromkeys(services.CONFIG_FIELDS[2:], False),
-        },
-    )
+    server = change_ports(server)
     assert server.restart_needed
     with django_capture_on_commit_callbacks(execute=True):
         services.request_operation(actor=PLATFORM, server=server, action="restart")
@@ -421,13 +422,5 @@ def test_a_restart_applies_a_changed_config(world, django_capture_on_commit_call
 def test_a_config_change_to_a_stopped_server_needs_no_restart(world):
     server = world["server_a"]
     set_status(server, ServerStatus.STOPPED)
-    server, _ = services.update_config(
-        actor=PLATFORM,
-        server=server,
-        data={
-            "udp_ports": [5070],
-            "tcp_ports": [],
-            **dict.fromkeys(services.CONFIG_FIELDS[2:], False),
-        },
-    )
+    server = change_ports(server)
     assert not server.restart_needed

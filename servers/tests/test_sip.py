@@ -85,13 +85,13 @@ def test_silence_times_out_within_the_deadline_after_timer_e_retransmits(sip_ser
     assert result.outcome == sip.TIMEOUT
     assert result.summary == "no reply in 2 s"
     assert result.status_code is None and result.rtt_ms is None
-    assert 1.95 <= elapsed < 2.3, elapsed
+    assert 1.95 <= elapsed < 2.5, elapsed
     # Timer E: sent at 0, T1 (0.5 s) and 3·T1 (1.5 s); the next (3.5 s) is past the deadline.
     assert result.transmissions == 3
     times = [t for t, _, _ in sip_server.requests]
     assert len(times) == 3
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert gaps[0] == pytest.approx(0.5, abs=0.15) and gaps[1] == pytest.approx(1.0, abs=0.15)
+    assert gaps[0] == pytest.approx(0.5, abs=0.2) and gaps[1] == pytest.approx(1.0, abs=0.2)
     raws = {raw for _, raw, _ in sip_server.requests}
     assert len(raws) == 1  # a retransmission is the same request (same branch, same Call-ID)
 
@@ -149,7 +149,7 @@ def test_only_a_provisional_reply_is_no_final_reply(sip_server):
     sip_server.behave(provisional_first(silent))
     started = time.monotonic()
     result = ping(sip_server, timeout=1.0)
-    assert time.monotonic() - started < 1.3
+    assert time.monotonic() - started < 1.5
     assert result.outcome == sip.TIMEOUT
     assert result.summary == "only 100 Trying, no final reply in 1 s"
     # After a provisional reply the request is resent only every T2 (4 s): not within 1 s.
