@@ -18,9 +18,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet ".[dev]"
 	touch $@
 
+# Beside the panel, a SIP responder on udp://127.0.0.1:5070 answers the demo server
+# sip-local-demo's health check; it stops with the panel.
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
+	$(PY) manage.py sip_responder --port 5070 & responder=$$!; \
+	trap 'kill $$responder 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev

@@ -62,6 +62,11 @@ class Listing:
     filters_template: str = ""  # drawn above the table with ``form`` = the bound list's filters
     caption: str = ""  # the table's (visually hidden) caption; empty: the title
 
+    @property
+    def searchable(self) -> bool:
+        """For templates: ``{% if listing.search %}`` would call the search function."""
+        return self.search is not None
+
     def bind(self, request, queryset, **actions) -> "BoundList":
         """The page of ``queryset`` the request asks for; ``actions`` are :class:`BoundList`'s
         toolbar fields (can_write, add_url, add_choices, refresh_url, refresh_selected_url,

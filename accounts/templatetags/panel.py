@@ -25,11 +25,24 @@ class ComponentNode(template.Node):
     def render(self, context):
         values = {key: value.resolve(context) for key, value in self.kwargs.items()}
         values["content"] = mark_safe(self.nodelist.render(context))  # noqa: S308 (rendered, escaped)
-        component = context.template.engine.get_template(
-            f"components/{self.name.resolve(context)}.html"
-        )
-        with context.push(**values):
+        name = self.name.resolve(context)
+        unknown = set(self.kwargs) - set(COMPONENT_ARGUMENTS[name])
+        if unknown:
+            raise template.TemplateSyntaxError(
+                f"{{% component {name!r} %}} takes no {', '.join(sorted(unknown))}"
+            )
+        # An argument not passed is empty, never a variable of the page of the same name.
+        defaults = dict.fromkeys(COMPONENT_ARGUMENTS[name])
+        component = context.template.engine.get_template(f"components/{name}.html")
+        with context.push(**{**defaults, **values}):
             return component.render(context)
+
+
+# Each component's arguments (documented at the top of its template).
+COMPONENT_ARGUMENTS = {
+    "card": ("title", "edit_url", "help", "actions_template", "id", "heading_level"),
+    "list": ("list",),
+}
 
 
 @register.tag

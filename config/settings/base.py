@@ -207,6 +207,20 @@ PAYPAL_SANDBOX_API_BASE = env("PAYPAL_SANDBOX_API_BASE", default="https://api-m.
 # A credentials check gives up after this many seconds (connect and each read).
 GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=5)
 
+# My Servers. Operations (Start, Stop, Restart, Reactivate) are carried out by a task calling the
+# class SERVER_OPERATION_EXECUTOR names (the default records the new status; the platform plugs in
+# its orchestration); one still unfinished after SERVER_OPERATION_STALE_MINUTES stops blocking
+# the server. Reactivate renews for SERVER_RENEWAL_DAYS. The health check sends SIP OPTIONS over
+# UDP and waits SIP_OPTIONS_TIMEOUT seconds; private, loopback and link-local targets are refused
+# unless SIP_ALLOW_PRIVATE_TARGETS (development and tests only).
+SERVER_OPERATION_EXECUTOR = env(
+    "SERVER_OPERATION_EXECUTOR", default="servers.executors.RecordingExecutor"
+)
+SERVER_OPERATION_STALE_MINUTES = env.int("SERVER_OPERATION_STALE_MINUTES", default=30)
+SERVER_RENEWAL_DAYS = env.int("SERVER_RENEWAL_DAYS", default=30)
+SIP_OPTIONS_TIMEOUT = env.float("SIP_OPTIONS_TIMEOUT", default=2.0)
+SIP_ALLOW_PRIVATE_TARGETS = env.bool("SIP_ALLOW_PRIVATE_TARGETS", default=False)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -20,3 +20,5 @@ VERIFY_LOCALHOST_DOMAINS = True
 # A mail catcher on this machine (e.g. Mailpit on localhost:1025) may serve as an account's server.
 SMTP_ALLOW_PRIVATE_HOSTS = env.bool("SMTP_ALLOW_PRIVATE_HOSTS", default=True)
 SMTP_ALLOWED_PORTS = env.list("SMTP_ALLOWED_PORTS", cast=int, default=[25, 465, 587, 1025, 2525])
+# The demo servers sit on documentation and loopback addresses: let the health check reach them.
+SIP_ALLOW_PRIVATE_TARGETS = True

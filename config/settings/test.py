@@ -47,3 +47,5 @@ SMTP_TIMEOUT_SECONDS = 2
 MAIL_RETRY_DELAYS = [0, 0]
 SMS_BACKEND = "locmem"
 SMS_GATEWAY_URL = "http://127.0.0.1:9"
+# Health checks talk to SIP responders the tests start on loopback (tests/fakes/sip_server.py).
+SIP_ALLOW_PRIVATE_TARGETS = True

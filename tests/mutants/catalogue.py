@@ -51,11 +51,8 @@ CATALOGUE = [
     Mutant(
         "service-without-permission-check",
         "domains/services.py",
-        "def delete_domains(actor: Actor, ids) -> list[str]:\n"
-        '    """Delete the account\'s domains among ``ids`` (others\' ids are ignored); their names."""\n'
-        '    require_write(actor, "domains")\n',
-        "def delete_domains(actor: Actor, ids) -> list[str]:\n"
-        '    """Delete the account\'s domains among ``ids`` (others\' ids are ignored); their names."""\n',
+        'their names."""\n    require_write(actor, "domains")\n',
+        'their names."""\n',
         "delete_domains no longer re-checks the Domains write permission",
     ),
     Mutant(
