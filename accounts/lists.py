@@ -105,6 +105,12 @@ class BoundList:
         return iter(self.page)
 
     @property
+    def searchable(self) -> bool:
+        """The list has a search box. (A template cannot test ``listing.search`` itself: Django
+        calls a callable it meets, and one that needs arguments resolves to "".)"""
+        return self.listing.search is not None
+
+    @property
     def selectable(self) -> bool:
         """Rows carry checkboxes when some action takes ticked rows."""
         return self.can_write and bool(self.delete_url or self.refresh_selected_url)

@@ -187,6 +187,10 @@ PAYPAL_SANDBOX_API_BASE = env("PAYPAL_SANDBOX_API_BASE", default="https://api-m.
 # A credentials check gives up after this many seconds (connect and each read).
 GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=5)
 
+# Lookup packages (Packages and Usage tabs): catalogue prices are in this ISO 4217 currency;
+# usage is charged in each account's own currency at the exchange rate set in the admin.
+PLATFORM_CURRENCY = env("PLATFORM_CURRENCY", default="USD")
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
