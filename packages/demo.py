@@ -54,13 +54,13 @@ def populate(accounts, stdout) -> None:
         packages = {p.name: p for p in Package.objects.filter(name__in=volumes, active=True)}
         for package in packages.values():
             services.enable_package(actor=PLATFORM, account=account, package_id=package.pk)
-        added = _top_up(account, packages, volumes)
+        added = _top_up(name, account, packages, volumes)
         stdout.write(
             f"  {name}: {len(packages)} lookup packages enabled, {added} usage hours added"
         )
 
 
-def _top_up(account, packages: dict, volumes: dict) -> int:
+def _top_up(demo_name: str, account, packages: dict, volumes: dict) -> int:
     now = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     earliest = now - timedelta(days=DAYS)
     latest = dict(
@@ -76,7 +76,7 @@ def _top_up(account, packages: dict, volumes: dict) -> int:
         if package.pk not in enabled:
             continue
         price = services.unit_price_for(account, package.retail_price)
-        rng = random.Random(f"{account.name}/{name}")
+        rng = random.Random(f"{demo_name}/{name}")
         hour = (
             max(earliest, latest[package.pk] + timedelta(hours=1))
             if package.pk in latest
@@ -85,7 +85,7 @@ def _top_up(account, packages: dict, volumes: dict) -> int:
         while hour <= now:
             quantity = _lookups(volumes[name], hour, now, tz, rng)
             if quantity:
-                unit_price = _price_then(account, name, price, now - hour)
+                unit_price = _price_then(demo_name, name, price, now - hour)
                 rows.append(
                     UsageRecord(
                         account=account,
@@ -110,8 +110,8 @@ def _lookups(per_day: int, hour, now, tz, rng) -> int:
     return max(0, round(per_day * weekend * growth * share * rng.uniform(0.7, 1.3)))
 
 
-def _price_then(account, name, price: Decimal, ago: timedelta) -> Decimal:
+def _price_then(demo_name: str, name: str, price: Decimal, ago: timedelta) -> Decimal:
     account_name, package_name, days, factor = PRICE_CHANGE
-    if (account.name, name) == (account_name, package_name) and ago > timedelta(days=days):
+    if (demo_name, name) == (account_name, package_name) and ago > timedelta(days=days):
         return (price * factor).quantize(services.PRICE_PLACES)
     return price

@@ -35,4 +35,4 @@ def populate(world) -> None:
             record_usage(world[side], item, lookups, now)
             if index == 0:
                 world[f"package_{side}"] = item
-    world.setdefault("markers_b", []).append(f"{B_LOOKUPS:,}")
+    world.setdefault("markers_b", []).extend([f"{B_LOOKUPS:,}", str(B_LOOKUPS)])
