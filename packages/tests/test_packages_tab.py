@@ -282,3 +282,12 @@ def test_the_list_needs_the_same_queries_for_1_and_50_packages(world, client_adm
 
     assert_constant_queries(render, add_rows, few=1, many=50)
     assert f"Page 1 of {-(-50 // PER_PAGE)}" in render().content.decode()
+
+
+def test_both_tabs_have_their_help_and_menu_entries(world, client_admin_a):
+    for slug, title in (("packages", "Packages: lookup services"), ("usage", "Usage: lookups")):
+        body = client_admin_a.get(f"/help/{slug}/").content.decode()
+        assert title in body
+    tabs = client_admin_a.get(URL).content.decode()
+    assert 'href="/account/usage/"' in tabs
+    assert re.search(r'href="/account/packages/" aria-current="page"', tabs)
