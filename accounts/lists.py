@@ -64,7 +64,8 @@ class Listing:
 
     @property
     def searchable(self) -> bool:
-        """For templates: ``{% if listing.search %}`` would call the search function."""
+        """The list has a search box. (A template cannot test ``listing.search`` itself: Django
+        calls a callable it meets, and one that needs arguments resolves to "".)"""
         return self.search is not None
 
     def bind(self, request, queryset, **actions) -> "BoundList":

@@ -220,6 +220,9 @@ SERVER_OPERATION_STALE_MINUTES = env.int("SERVER_OPERATION_STALE_MINUTES", defau
 SERVER_RENEWAL_DAYS = env.int("SERVER_RENEWAL_DAYS", default=30)
 SIP_OPTIONS_TIMEOUT = env.float("SIP_OPTIONS_TIMEOUT", default=2.0)
 SIP_ALLOW_PRIVATE_TARGETS = env.bool("SIP_ALLOW_PRIVATE_TARGETS", default=False)
+# Lookup packages (Packages and Usage tabs): catalogue prices are in this ISO 4217 currency;
+# usage is charged in each account's own currency at the exchange rate set in the admin.
+PLATFORM_CURRENCY = env("PLATFORM_CURRENCY", default="USD")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -47,6 +47,7 @@ NOT_A_PAGE = {
     "domains:check": "POST-only DNS check; a GET answers 405 with no page",
     "domains:logo": "the domain's logo image, not a page",
     "accounts:audit_log_export": "a CSV download, not a page",
+    "usage:export": "a CSV download, not a page",
     "portal:stylesheet": "the portal's CSS, not a page",
     "portal:logo": "the portal's logo image, not a page",
 }
