@@ -1,5 +1,5 @@
-"""What the core app adds to the panel: the Config tab, the Settings tab (still to be built), the
-Audit Log, the platform's own modules, and the help that is about the whole panel."""
+"""What the core app adds to the panel: the Config tab, the Settings tab (the account's security
+policy), the Audit Log, the platform's own modules, and the help that is about the whole panel."""
 
 from accounts.registry import (
     MY_ACCOUNT,
@@ -32,6 +32,8 @@ SETTINGS = Section(
     menu=MY_ACCOUNT,
     order=80,
     admin_only=True,
+    url_name="accounts:settings",
+    help="settings",
 )
 AUDIT_LOG = Section(
     "audit_log",
@@ -67,6 +69,8 @@ panel = AppPanel(
         AuditEvent("user.security_updated", "Config", "Security & Add-ons changed"),
         AuditEvent("device.added", "Config", "Signed in from a new browser"),
         AuditEvent("device.revoked", "Config", "Known device revoked; its sessions ended"),
+        AuditEvent("account.security_policy_updated", "Settings", "Security policy changed"),
+        AuditEvent("logout.idle", "Login", "Signed out: idle longer than the timeout"),
     ),
     help=(
         help_topic(
@@ -96,6 +100,24 @@ panel = AppPanel(
             Security & Add-ons are your own: a mail at every sign-in, a mail when a browser not
             seen before signs in as you, and the browsers you have used. Revoking one ends its
             sessions at once.
+            """,
+        ),
+        help_topic(
+            "settings",
+            "Settings: security policy",
+            """
+            The rules every staff user of the account signs in under. Only Administrators see and
+            change them; every change is in the Audit Log with its before and after.
+
+            Require two-factor login for Administrators or for everyone: whoever must and has
+            not set it up is sent to the set-up page right after signing in and can do nothing
+            else (signing out aside) until it is done.
+
+            The idle timeout ends a session that has made no request for that many minutes. The
+            allowed IP ranges (CIDR, IPv4 or IPv6) apply to every sign-in and every request of
+            the account's users, on top of each user's own IP whitelist; your own address must
+            be in them when you save. Login notifications for new users sets the starting value
+            of each new user's "Email me when I log in".
             """,
         ),
         help_topic(

@@ -1,7 +1,8 @@
 from django.urls import path
 
 from .navigation import SECTIONS
-from .views import audit_log, config, sections
+from .panel import SETTINGS
+from .views import audit_log, config, sections, settings
 
 app_name = "accounts"
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("account/config/edit/", config.config_edit, name="config_edit"),
     path("account/config/security/", config.config_security, name="config_security"),
     path("account/config/devices/<int:pk>/revoke/", config.device_revoke, name="device_revoke"),
+    # Settings (My Account tab, Administrators): the security policy
+    path(SETTINGS.path, settings.settings_page, name="settings"),
+    path(f"{SETTINGS.path}edit/", settings.settings_edit, name="settings_edit"),
     # Audit Log (Setup menu)
     path("audit/", audit_log.audit_log, name="audit_log"),
     path("audit/export.csv", audit_log.audit_log_export, name="audit_log_export"),

@@ -102,7 +102,7 @@ def sort_state(context, prefix, key, default=""):
 
 
 _TONES = {
-    "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success"},
+    "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success", "confirmed"},
     "bad": {"failed", "expired", "cancelled", "denied", "stopped", "suspended", "off", "error"},
     "warn": {
         "pending",
@@ -112,6 +112,7 @@ _TONES = {
         "read only",
         "locked",
         "invited",
+        "unverified",
     },
 }
 

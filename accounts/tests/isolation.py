@@ -1,4 +1,5 @@
-"""Isolation-crawler entries for the core's URLs: the shell, help, Config and the Audit Log."""
+"""Isolation-crawler entries for the core's URLs: the shell, help, Config, Settings and the Audit
+Log."""
 
 from tests.isolation import page, tenant_object
 
@@ -10,6 +11,8 @@ ENTRIES = {
     "accounts:config_edit": page(),
     "accounts:config_security": page(),
     "accounts:device_revoke": tenant_object(lambda world, side: {"pk": world[f"device_{side}"].pk}),
+    "accounts:settings": page(),
+    "accounts:settings_edit": page(),
     "accounts:audit_log": page(),
     "accounts:audit_log_export": page(),
 }
