@@ -118,8 +118,8 @@ class CodeForm(forms.Form):
             field.label = "Backup code"
             field.help_text = "One of your ten backup codes, like abcde-23456. Each works once."
         elif mode == "either":
-            field.label = "Code from your authenticator app, or a backup code"
-            field.help_text = "The 6 digits your app shows now, or one of your backup codes."
+            field.label = "Current code"
+            field.help_text = "The 6 digits your authenticator app shows now, or a backup code."
         else:
             field.label = "Code from your authenticator app"
             field.help_text = "The 6 digits your app shows now."
