@@ -147,7 +147,10 @@ def update_security_policy(*, actor: Actor, account: Account, values: dict) -> A
     for field in POLICY_FIELDS:
         if field in values:
             setattr(account, field, values[field])
-    account.full_clean(validate_constraints=False)
+    # Only the policy's own fields: an old flaw elsewhere in the profile must not block it.
+    account.clean_fields(
+        exclude=[f.name for f in Account._meta.fields if f.name not in POLICY_FIELDS]
+    )
     account.save(update_fields=POLICY_FIELDS)
     changes = audit.diff(before, audit.snapshot(account, POLICY_FIELDS))
     if changes:
