@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 
 import accounts.security
 from accounts import audit
@@ -116,7 +117,7 @@ def sign_in_with_code(request, code: str, *, backup: bool = False) -> User:
         .filter(pk=pending.user_id, is_active=True, two_factor_enabled=True)
         .first()
     )
-    if user is None or user.get_session_auth_hash() != pending.auth_hash:
+    if user is None or not constant_time_compare(user.get_session_auth_hash(), pending.auth_hash):
         half_login.clear(request)  # the user changed meanwhile: their password, 2FA, or active
         raise Refused("Your sign-in is no longer valid. Enter your email and password again.")
 

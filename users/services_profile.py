@@ -97,7 +97,7 @@ def _send_email_change(user: User, new_email: str, actor: Actor) -> None:
     )
     notify(
         user,
-        "a change of your sign-in email was requested",
+        "A change of your sign-in email was requested",
         f"A change of your sign-in email address to {new_email} was requested. It takes effect "
         "only when confirmed from the link sent to that address; until then you keep signing "
         f"in with {user.email}.",
@@ -149,7 +149,7 @@ def confirm_email_change(user: User, new_email: str, *, actor: Actor) -> User:
     )
     notify(
         user,
-        "your sign-in email changed",
+        "Your sign-in email changed",
         f"Your sign-in email address changed from {old_email} to {new_email}.",
         ip=actor.ip,
         to=old_email,
@@ -271,7 +271,7 @@ def change_password(actor: Actor, *, old_password: str, new_password: str) -> Us
         audit.record("password.changed", account=user.account, actor=actor, target=user)
         notify(
             user,
-            "your password was changed",
+            "Your password was changed",
             "The password of your user was changed, and your other sessions were signed out.",
             ip=actor.ip,
         )

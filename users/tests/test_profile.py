@@ -298,7 +298,7 @@ def test_change_password_keeps_this_session_and_ends_the_others(
     assert other.get("/profile/").status_code == 302  # signed out
     user.refresh_from_db()
     assert user.check_password(NEW)
-    assert [m.subject for m in mail.outbox] == ["Alpha Networks: your password was changed"]
+    assert [m.subject for m in mail.outbox] == ["Alpha Networks: Your password was changed"]
     entry = AuditEntry.objects.get(event="password.changed")
     assert NEW not in str(entry.changes) + str(entry.data)
 
