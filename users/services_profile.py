@@ -132,7 +132,7 @@ def cancel_email_change(actor: Actor) -> None:
 def confirm_email_change(user: User, new_email: str, *, actor: Actor) -> User:
     """Make ``new_email`` the user's sign-in address (from the link; ``actor``: the visitor who
     opened it). The old address is told."""
-    user = User.all_accounts.select_for_update().select_related("account").get(pk=user.pk)
+    user = User.all_accounts.select_for_update().get(pk=user.pk)
     if user.pending_email != new_email:
         raise Refused("This confirmation link has been used already, or a newer one replaced it.")
     if _email_taken(new_email, user):
