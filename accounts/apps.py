@@ -6,5 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        # The encryption-key system check; the receiver that binds each new session to its host.
-        from . import checks, sessions  # noqa: F401
+        # The encryption-key system check; the receivers that bind each new session to its host
+        # and stamp its first activity (the idle timeout).
+        from . import checks, policy, sessions  # noqa: F401

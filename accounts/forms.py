@@ -14,6 +14,7 @@ from django_countries import countries
 from . import audit
 from .emails import lookup_form
 from .formatting import currency_choices, date_format_choices, time_zone_choices
+from .ipnets import ip_in_ranges, parse_ip_ranges
 from .models import Account, AuditEntry, SmtpSettings
 from .phones import EXAMPLE as PHONE_EXAMPLE
 from .phones import parse_phone
@@ -252,6 +253,61 @@ def clean_from_address(value: str) -> str:
     if len(name) > 100:
         raise ValidationError("The name before the address has at most 100 characters.")
     return formataddr((name, address)) if name else address
+
+
+class SecurityPolicyForm(forms.Form):
+    """The Settings tab's edit dialog (Administrators). Field names are the Account fields."""
+
+    two_factor_required = forms.ChoiceField(
+        label="Require two-factor login for",
+        choices=Account.TwoFactorRule.choices,
+        help_text="Who must sign in with a code from an authenticator app. Whoever must and has "
+        "not set it up is sent to the set-up page after signing in, and can do nothing else.",
+    )
+    idle_timeout_minutes = forms.IntegerField(
+        label="Session idle timeout (minutes)",
+        min_value=5,
+        max_value=1440,
+        error_messages={
+            "invalid": "Enter a whole number of minutes, from 5 to 1440.",
+            "min_value": "At least 5 minutes.",
+            "max_value": "At most 1440 minutes (24 hours).",
+        },
+        help_text="A session with no request for this long ends; 5 to 1440 minutes.",
+    )
+    allowed_ip_ranges = forms.CharField(
+        label="Allowed IP ranges",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="Networks in CIDR form, IPv4 or IPv6 (e.g. 203.0.113.0/24, 2001:db8::/48), one "
+        "a line. Every panel sign-in of the account must come from one of them. Empty: any "
+        "address.",
+    )
+    login_notifications_default = forms.BooleanField(
+        label="Login notifications on for new users",
+        required=False,
+        help_text="New users start with “Email me when I log in” on; each user can change it.",
+    )
+
+    def __init__(self, *args, own_ip: str | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.own_ip = own_ip
+
+    @classmethod
+    def initial_for(cls, account: Account) -> dict:
+        return {name: getattr(account, name) for name in cls.base_fields}
+
+    def clean_allowed_ip_ranges(self):
+        text = self.cleaned_data["allowed_ip_ranges"]
+        networks = parse_ip_ranges(text)
+        if networks and not ip_in_ranges(self.own_ip, text):
+            raise ValidationError(
+                f"Your own address ({self.own_ip or 'unknown'}) is in none of these ranges: "
+                "saving them would sign you out and keep you out. Add it first."
+            )
+        # One network a line, as the page shows them.
+        return "\n".join(str(network) for network in networks)
 
 
 # Far-off dates would overflow when turned into the viewer's midnight; nothing is logged there.

@@ -1,6 +1,7 @@
 """IP allow-lists: a user's IP whitelist, an account's allowed ranges."""
 
 import ipaddress
+import re
 
 from django.core.exceptions import ValidationError
 
@@ -49,3 +50,45 @@ def ip_allowed(ip: str | None, whitelist_text: str) -> bool:
     except ValueError:
         return False
     return any(address in network for network in parse_ip_whitelist(whitelist_text))
+
+
+def parse_ip_ranges(text: str) -> list[Network]:
+    """An account's allowed ranges: CIDR networks (IPv4 or IPv6) or single addresses, one a line
+    or separated by commas. Stricter than a user's whitelist: a network with bits set after its
+    prefix (``10.1.2.3/24``) is refused with the network it probably means, since a typo here
+    can let the wrong addresses in or shut the whole account out.
+    """
+    networks = []
+    for entry in (part.strip() for part in re.split(r"[\s,]+", text)):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError:
+            try:
+                loose = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValidationError(
+                    f"“{entry[:60]}” is not an IP network: write it as CIDR, e.g. "
+                    "203.0.113.0/24 or 2001:db8::/48, or a single address.",
+                    code="ip_ranges",
+                ) from None
+            raise ValidationError(
+                f"“{entry[:60]}” has bits set after the /{loose.prefixlen} prefix: the network "
+                f"is {loose}.",
+                code="ip_ranges",
+            ) from None
+    return networks
+
+
+def ip_in_ranges(ip: str | None, ranges_text: str) -> bool:
+    """True when no range is set or ``ip`` falls in one of them."""
+    if not ranges_text.strip():
+        return True
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return False
+    if getattr(address, "ipv4_mapped", None):  # ::ffff:203.0.113.5 from a dual-stack socket
+        address = address.ipv4_mapped
+    return any(address in network for network in parse_ip_ranges(ranges_text))

@@ -6,7 +6,9 @@
   a host that resolves to nothing gets a plain 404 that names no tenant. This is the host check
   (ALLOWED_HOSTS is "*").
 - A session is bound to the host it began on: on another host the user is anonymous; so is a
-  user with an IP whitelist on a request from an address outside it.
+  user with an IP whitelist on a request from an address outside it, and a user whose account
+  allows only some IP ranges on a request from elsewhere. A session idle for longer than the
+  account's idle timeout ends (accounts/policy.py).
 """
 
 from zoneinfo import ZoneInfo
@@ -21,6 +23,7 @@ from django.utils.functional import SimpleLazyObject
 from .actors import Actor
 from .context_processors import is_dialog
 from .ipnets import ip_allowed
+from .policy import address_allowed, end_idle_session
 from .registry import first_answer
 from .requests import client_ip
 from .sessions import session_host_matches
@@ -57,6 +60,8 @@ class TenantMiddleware:
 
         if not session_host_matches(request) or not _address_allowed(request):
             request.user = AnonymousUser()
+        else:
+            end_idle_session(request)
         request.actor = Actor.of(request)
         request.access = SimpleLazyObject(lambda: request.actor.access)
         if request.site == "panel" and request.user.is_authenticated:
@@ -67,11 +72,13 @@ class TenantMiddleware:
 
 
 def _address_allowed(request) -> bool:
-    """A user with an IP whitelist is signed in only from those addresses, on every request."""
+    """A user with an IP whitelist, or of an account with allowed IP ranges, is signed in only
+    from those addresses, on every request."""
     user = request.user
-    if not user.is_authenticated or not user.ip_whitelist:
+    if not user.is_authenticated:
         return True
-    return ip_allowed(client_ip(request), user.ip_whitelist)
+    ip = client_ip(request)
+    return ip_allowed(ip, user.ip_whitelist) and address_allowed(user.account, ip)
 
 
 def _viewer_time_zone(request) -> str:

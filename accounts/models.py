@@ -2,11 +2,13 @@ from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_countries.fields import CountryField
 
 from .fields import EncryptedTextField
 from .formatting import DATE_FORMATS, DEFAULT_DATE_FORMAT, format_money
+from .ipnets import parse_ip_ranges
 from .tenancy import TenantModel
 
 
@@ -33,6 +35,11 @@ class Account(models.Model):
     class BillingMethod(models.TextChoices):
         PER_CHANNEL = "per_channel", "Per channel"
         PER_MINUTE = "per_minute", "Per minute"
+
+    class TwoFactorRule(models.TextChoices):
+        NOBODY = "nobody", "Nobody"
+        ADMINISTRATORS = "admins", "Administrators"
+        EVERYONE = "everyone", "Everyone"
 
     name = models.CharField("company name", max_length=200)
     email = models.EmailField("account email")
@@ -66,6 +73,31 @@ class Account(models.Model):
     )
     total_channels = models.PositiveIntegerField(
         default=0, help_text="Concurrent channels the platform provides to this account."
+    )
+    # Security policy (the Settings tab), enforced by accounts.policy on every request and by the
+    # sign-in. On the account row itself: the user is loaded with their account on every
+    # request, so reading the policy costs no query.
+    two_factor_required = models.CharField(
+        "require two-factor login for",
+        max_length=8,
+        choices=TwoFactorRule.choices,
+        default=TwoFactorRule.NOBODY,
+    )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        "session idle timeout (minutes)",
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(1440)],
+    )
+    allowed_ip_ranges = models.TextField(
+        "allowed IP ranges",
+        blank=True,
+        validators=[parse_ip_ranges],
+        help_text="Networks every panel sign-in of the account must come from. Empty: any.",
+    )
+    login_notifications_default = models.BooleanField(
+        "login notifications for new users",
+        default=False,
+        help_text="New users start with “Email me when I log in” on.",
     )
 
     class Meta:

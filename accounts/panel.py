@@ -1,6 +1,6 @@
-"""What the core app adds to the panel: the Config tab (with SMTP Details), the Settings tab
-(still to be built), the Audit Log, the platform's own modules, and the help that is about the
-whole panel."""
+"""What the core app adds to the panel: the Config tab (with SMTP Details), the Settings tab (the
+account's security policy), the Audit Log, the platform's own modules, and the help that is about
+the whole panel."""
 
 from accounts.registry import (
     ADMIN,
@@ -37,6 +37,8 @@ SETTINGS = Section(
     menu=MY_ACCOUNT,
     order=80,
     admin_only=True,
+    url_name="accounts:settings",
+    help="settings",
 )
 AUDIT_LOG = Section(
     "audit_log",
@@ -76,6 +78,8 @@ panel = AppPanel(
         AuditEvent("smtp.test_email", "SMTP", "Test Email sent"),
         AuditEvent("sms.test_sent", "SMTP", "Test Mobile sent"),
         AuditEvent("mail.not_delivered", "SMTP", "Mail not delivered"),
+        AuditEvent("account.security_policy_updated", "Settings", "Security policy changed"),
+        AuditEvent("logout.idle", "Login", "Signed out: idle longer than the timeout"),
     ),
     help=(
         help_topic(
@@ -131,6 +135,24 @@ panel = AppPanel(
             """,
         ),
         help_topic(
+            "settings",
+            "Settings: security policy",
+            """
+            The rules every staff user of the account signs in under. Only Administrators see and
+            change them; every change is in the Audit Log with its before and after.
+
+            Require two-factor login for Administrators or for everyone: whoever must and has
+            not set it up is sent to the set-up page right after signing in and can do nothing
+            else (signing out aside) until it is done.
+
+            The idle timeout ends a session that has made no request for that many minutes. The
+            allowed IP ranges (CIDR, IPv4 or IPv6) apply to every sign-in and every request of
+            the account's users, on top of each user's own IP whitelist; your own address must
+            be in them when you save. Login notifications for new users sets the starting value
+            of each new user's "Email me when I log in".
+            """,
+        ),
+        help_topic(
             "audit-log",
             "Audit log",
             """
@@ -161,5 +183,7 @@ panel = AppPanel(
         "accounts:smtp_edit": ADMIN,
         "accounts:smtp_test_email": ADMIN,
         "accounts:smtp_test_mobile": ADMIN,
+        "accounts:settings": ADMIN,
+        "accounts:settings_edit": ADMIN,
     },
 )

@@ -1,7 +1,8 @@
 from django.urls import path
 
 from .navigation import SECTIONS
-from .views import audit_log, config, sections, smtp
+from .panel import SETTINGS
+from .views import audit_log, config, sections, settings, smtp
 
 app_name = "accounts"
 
@@ -17,6 +18,9 @@ urlpatterns = [
     path("account/config/smtp/", smtp.smtp_edit, name="smtp_edit"),
     path("account/config/smtp/test-email/", smtp.smtp_test_email, name="smtp_test_email"),
     path("account/config/smtp/test-mobile/", smtp.smtp_test_mobile, name="smtp_test_mobile"),
+    # Settings (My Account tab, Administrators): the security policy
+    path(SETTINGS.path, settings.settings_page, name="settings"),
+    path(f"{SETTINGS.path}edit/", settings.settings_edit, name="settings_edit"),
     # Audit Log (Setup menu)
     path("audit/", audit_log.audit_log, name="audit_log"),
     path("audit/export.csv", audit_log.audit_log_export, name="audit_log_export"),

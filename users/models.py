@@ -1,10 +1,15 @@
+from binascii import unhexlify
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device, DeviceManager, TimestampMixin
+from django_otp.oath import TOTP
 
 from accounts.emails import lookup_form, normalise_email
+from accounts.fields import EncryptedTextField
 from accounts.ipnets import parse_ip_whitelist
 from accounts.models import validate_time_zone
 from accounts.permissions import ALLOW, DENY, MODULES
@@ -94,7 +99,17 @@ class User(AbstractBaseUser):
         "Empty: any address.",
     )
     two_factor_enabled = models.BooleanField(
-        "2FA", default=False, help_text="Kept up to date by the two-factor setup (profile issue)."
+        "2FA",
+        default=False,
+        help_text="Sign-in asks for a code; kept in step with the user's authenticator device "
+        "by users/services_two_factor.py.",
+    )
+    # Personal profile. An email change waits in ``pending_email`` until confirmed from the link
+    # mailed to it (sign-in keeps using ``email`` until then).
+    pending_email = models.EmailField("new email, unconfirmed", max_length=254, blank=True)
+    mobile = models.CharField(max_length=16, blank=True, help_text="E.164, e.g. +447700900123.")
+    mobile_verified = models.BooleanField(
+        default=False, help_text="Confirmed with a code sent to it by SMS."
     )
     # Raising it ends every session of the user at once (it is part of the session auth hash).
     session_generation = models.PositiveIntegerField(default=0, editable=False)
@@ -236,3 +251,140 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip} at {self.created:%Y-%m-%d %H:%M}"
+
+
+# --- Two-factor sign-in (django-otp devices) -----------------------------------------------------
+
+
+class DeviceQuerySet(TenantQuerySet):
+    pass
+
+
+class TenantDeviceManager(DeviceManager.from_queryset(DeviceQuerySet)):
+    """django-otp's manager (``devices_for_user``) with the tenant door (``for_account``)."""
+
+
+class TOTPDevice(TimestampMixin, Device, TenantModel):
+    """A user's authenticator app (RFC 6238), on django-otp's ``Device``.
+
+    Not django-otp's own ``otp_totp.TOTPDevice``: that one stores the key as a plain hex column,
+    and a concrete model's field cannot be replaced in a subclass. Here the key is an
+    :class:`~accounts.fields.EncryptedTextField` (covered by ``rotate_encryption_keys``); the
+    verification is django-otp's (``django_otp.oath.TOTP``), with its replay guard: a code is
+    accepted only for a time step after the last one accepted (``last_t``). Wrong codes are
+    throttled per user and per address by users/code_throttle.py, not by django-otp's
+    per-device back-off. A user has at most one.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_devices")
+    key = EncryptedTextField(help_text="The shared secret, hex, encrypted at rest.")
+    step = models.PositiveSmallIntegerField(default=30)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(
+        default=1, help_text="Time steps accepted before and after the current one."
+    )
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(
+        default=-1, help_text="The time step of the last accepted code: only later ones work."
+    )
+
+    objects = TenantDeviceManager()
+    all_accounts = models.Manager()
+
+    class Meta:
+        verbose_name = "authenticator app"
+        constraints = [models.UniqueConstraint(fields=["user"], name="totpdevice_one_per_user")]
+
+    def totp(self) -> TOTP:
+        return TOTP(unhexlify(self.key.encode()), self.step, 0, self.digits, self.drift)
+
+    def verify_token(self, token) -> bool:
+        """Accept ``token`` (digits) when it is the code of a step within the tolerance and later
+        than the last accepted one; remember that step. Load the device with
+        ``select_for_update()`` first, or two requests could both accept one code."""
+        try:
+            value = int(token)
+        except (TypeError, ValueError):
+            return False
+        totp = self.totp()
+        if not totp.verify(value, self.tolerance, self.last_t + 1):
+            return False
+        self.last_t, self.drift, self.last_used_at = totp.t(), totp.drift, timezone.now()
+        self.save(update_fields=["last_t", "drift", "last_used_at"])
+        return True
+
+
+class StaticDevice(TimestampMixin, Device, TenantModel):
+    """A user's backup codes, on django-otp's ``Device``; each code works once.
+
+    Not django-otp's ``otp_static.StaticDevice``: its tokens are stored in the clear, and
+    anything only compared is stored hashed here (:class:`BackupCode`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="static_devices")
+
+    objects = TenantDeviceManager()
+    all_accounts = models.Manager()
+
+    class Meta:
+        verbose_name = "backup codes"
+        constraints = [models.UniqueConstraint(fields=["user"], name="staticdevice_one_per_user")]
+
+    def verify_token(self, token) -> bool:
+        """Use up the backup code ``token`` (normalised by the form); a code deleted by a
+        concurrent request counts once, for the request whose DELETE removed it."""
+        from .backup_codes import code_hash
+
+        used, _ = (
+            BackupCode.objects.for_account(self.account)
+            .filter(device=self, code_hash=code_hash(token))
+            .delete()
+        )
+        if used:
+            self.last_used_at = timezone.now()
+            self.save(update_fields=["last_used_at"])
+        return bool(used)
+
+
+class BackupCode(TenantModel):
+    """One backup code: only its HMAC (users/backup_codes.py) is kept."""
+
+    device = models.ForeignKey(StaticDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "code_hash"], name="backupcode_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"backup code of {self.device.user}"
+
+
+class CodeFailure(models.Model):
+    """A wrong second-factor code, kept for the throttle window (users/code_throttle.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    ip = models.GenericIPAddressField(null=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "created"], name="codefailure_user"),
+            models.Index(fields=["ip", "created"], name="codefailure_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"wrong code of {self.user_id} from {self.ip}"
+
+
+class MobileConfirmation(TenantModel):
+    """The SMS code waiting to confirm a user's mobile number (hashed; 10 minutes; 5 tries)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"mobile confirmation of {self.user_id}"

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 
 import accounts.security
 from accounts import audit
@@ -15,11 +16,15 @@ from accounts.errors import Refused
 from accounts.ipnets import ip_allowed
 from accounts.links import panel_url
 from accounts.mail import send_mail_later
+from accounts.models import SecurityAddons
 from accounts.permissions import MODULES, require_write
+from accounts.policy import address_allowed
 
-from . import access, throttle
+from . import access, half_login, throttle
 from .invitations import make_token
 from .models import GroupMembership, PermissionGroup, User
+from .notify import notify
+from .services_two_factor import BACKUP_CODE, verify_code
 
 USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_active", "ip_whitelist"]
 
@@ -28,7 +33,9 @@ USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_acti
 
 
 def sign_in(request, email: str, password: str) -> User:
-    """Check the throttle, authenticate, check the IP whitelist, log in (bound to this host).
+    """Check the throttle, authenticate, check the IP whitelist and the account's allowed IP
+    ranges, log in (bound to this host). For a user with two-factor login, only a half sign-in
+    begins (``request.user`` stays anonymous); :func:`sign_in_with_code` finishes it.
 
     The address is looked up exactly in its stored form (accounts.emails), for the throttle and
     for authentication alike. Every outcome is audited: to the user's account when the email
@@ -66,10 +73,85 @@ def sign_in(request, email: str, password: str) -> User:
             "account to add it to your IP whitelist."
         )
 
+    if not address_allowed(user.account, ip):
+        throttle.attempt_void(attempt)
+        audit.record("login.account_ip_refused", account=account, actor=visitor, target=user)
+        raise Refused(
+            f"{user.account.name} allows sign-in only from its own networks, and this address "
+            f"({ip}) is not one of them. Ask an Administrator of your account to add it to the "
+            "allowed IP ranges (My Account → Settings)."
+        )
+
     throttle.attempt_succeeded(attempt)
+    if user.two_factor_enabled:
+        # Only a half sign-in (users/half_login.py): the code step finishes it.
+        half_login.begin(request, user)
+        return user
+    return _complete_sign_in(request, user)
+
+
+def _complete_sign_in(request, user: User, second_factor: str = "") -> User:
+    ip = request.actor.ip
     login(request, user)  # accounts.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
-    audit.record("login.succeeded", account=user.account, actor=Actor(user, ip), target=user)
+    audit.record(
+        "login.succeeded",
+        account=user.account,
+        actor=Actor(user, ip),
+        target=user,
+        data={"second_factor": second_factor} if second_factor else None,
+    )
+    return user
+
+
+def sign_in_with_code(request, code: str, *, backup: bool = False) -> User:
+    """The code step: finish this browser's half sign-in with an authenticator code (or a
+    backup code). Wrong codes are throttled per user and address and audited. Raises
+    :class:`Refused` with the message to show; on success the user is signed in.
+    """
+    visitor = request.actor
+    try:
+        pending = half_login.current(request)
+    except half_login.Expired:
+        raise Refused(
+            f"Your sign-in took more than {half_login.MAX_AGE // 60} minutes. Enter your "
+            "email and password again."
+        ) from None
+    if pending is None:
+        raise Refused("Enter your email and password first.")
+    user = (
+        User.all_accounts.select_related("account")
+        .filter(pk=pending.user_id, is_active=True, two_factor_enabled=True)
+        .first()
+    )
+    if user is None or not constant_time_compare(user.get_session_auth_hash(), pending.auth_hash):
+        half_login.clear(request)  # the user changed meanwhile: their password, 2FA, or active
+        raise Refused("Your sign-in is no longer valid. Enter your email and password again.")
+
+    check = verify_code(user, visitor.ip, code, backup=backup)
+    if not check.ok:
+        audit.record(
+            "login.code_locked" if check.lock else "login.code_failed",
+            account=user.account,
+            actor=visitor,
+            target=user,
+            data={"method": check.method},
+        )
+        raise check.refusal()
+
+    half_login.clear(request)
+    user.backend = pending.backend
+    _complete_sign_in(request, user, second_factor=check.method)
+    if check.method == BACKUP_CODE:
+        left = check.backup_codes_left
+        notify(
+            user,
+            "A backup code was used to sign in",
+            f"A backup code signed you in; {left} of them are left. If your phone is lost, "
+            "turn two-factor login off and on again with your new phone on your Two-factor "
+            "login page, or make new backup codes there.",
+            ip=visitor.ip,
+        )
     return user
 
 
@@ -118,6 +200,8 @@ def create_user(
     user.full_clean(exclude=["password"])
     user.save()
     _set_groups(user, groups)
+    if account.login_notifications_default:  # the Settings tab's default for new users
+        SecurityAddons.objects.create(account=account, user=user, login_notifications=True)
     audit.record(
         "user.created",
         account=account,

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
-from . import views, views_manage
-from .panel import USERS
+from . import views, views_manage, views_profile, views_two_factor
+from .panel import CHANGE_PASSWORD, PROFILE, TWO_FACTOR, USERS
 
 app_name = "users"
 
@@ -14,10 +14,37 @@ users_tab = [
     path("groups/add/", views_manage.group_add, name="group_add"),
     path("groups/<int:pk>/", views_manage.group_edit, name="group_edit"),
     path("groups/delete/", views_manage.groups_delete, name="group_delete"),
+    path("<int:pk>/two-factor/reset/", views_two_factor.two_factor_reset, name="two_factor_reset"),
+]
+
+# The signed-in user's own menu: Personal profile (its e-mail and mobile confirmations under it),
+# Change password, Two-factor login.
+profile = [
+    path("", views_profile.profile, name="profile"),
+    path("edit/", views_profile.profile_edit, name="profile_edit"),
+    path("email/cancel/", views_profile.email_cancel, name="email_cancel"),
+    path("email/confirm/<str:token>/", views_profile.email_confirm, name="email_confirm"),
+    path("mobile/send/", views_profile.mobile_send, name="mobile_send"),
+    path("mobile/confirm/", views_profile.mobile_confirm, name="mobile_confirm"),
+]
+two_factor = [
+    path("", views_two_factor.two_factor_page, name="two_factor"),
+    path("set-up/", views_two_factor.two_factor_setup, name="two_factor_setup"),
+    path("backup-codes/", views_two_factor.backup_codes_page, name="two_factor_backup_codes"),
+    path(
+        "backup-codes/download/",
+        views_two_factor.backup_codes_download,
+        name="two_factor_backup_codes_download",
+    ),
+    path(
+        "backup-codes/new/", views_two_factor.backup_codes_new, name="two_factor_backup_codes_new"
+    ),
+    path("turn-off/", views_two_factor.two_factor_disable, name="two_factor_disable"),
 ]
 
 urlpatterns = [
     path("login/", views.sign_in, name="login"),
+    path("login/code/", views.sign_in_code, name="login_code"),
     path("logout/", views.sign_out, name="logout"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),
@@ -29,4 +56,8 @@ urlpatterns = [
     path("password-reset/done/", views.password_reset_complete, name="password_reset_complete"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path(USERS.path, include(users_tab)),
+    # Longer prefixes first: profile/password/ and profile/two-factor/ sit under profile/.
+    path(CHANGE_PASSWORD.path, views_profile.change_password, name="change_password"),
+    path(TWO_FACTOR.path, include(two_factor)),
+    path(PROFILE.path, include(profile)),
 ]

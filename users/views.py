@@ -11,13 +11,16 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts.actors import Actor
-from accounts.errors import Refused
+from accounts.errors import Refused, show_refusal
 from accounts.permissions import public, signed_in
+from accounts.policy import pop_sign_out_notice
 from accounts.requests import safe_next_url
 
-from . import services, throttle
+from . import half_login, services, throttle
 from .forms import InvitationForm, PasswordResetForm, SignInForm
+from .forms_profile import CodeForm
 from .invitations import InvitationInvalid, user_for_token
+from .middleware import allowed_while_enrolling
 from .models import User
 
 
@@ -28,6 +31,9 @@ from .models import User
 def sign_in(request):
     if request.user.is_authenticated:
         return redirect(_landing(request.user))
+    notice = pop_sign_out_notice(request)  # e.g. signed out after the idle timeout
+    if notice:
+        messages.info(request, notice)
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -37,10 +43,61 @@ def sign_in(request):
         except Refused as refused:
             form.add_error(None, refused.message)
         else:
+            if not request.user.is_authenticated:  # the password was right; a code is due
+                code_url = reverse("users:login_code")
+                if safe_next_url(request):
+                    code_url += "?" + urlencode({"next": safe_next_url(request)})
+                return half_login.attach_cookie(request, redirect(code_url))
             return redirect(safe_next_url(request) or _landing(user))
     return render(request, "users/sign_in.html", {"form": form, "next": safe_next_url(request)})
 
 
+@public("the code step of sign-in; only a half sign-in begun in this browser gets any further")
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def sign_in_code(request):
+    """The second step: a code from the authenticator app, or a backup code (``?backup=1``)."""
+    if request.user.is_authenticated:
+        return redirect(_landing(request.user))
+    backup = (request.POST.get("method") or request.GET.get("method")) == "backup"
+    try:
+        pending = half_login.current(request)
+    except half_login.Expired:
+        messages.error(
+            request,
+            f"Your sign-in took more than {half_login.MAX_AGE // 60} minutes. Enter your email "
+            "and password again.",
+        )
+        return _back_to_password(request)
+    if pending is None:
+        messages.error(request, "Enter your email and password first.")
+        return _back_to_password(request)
+    form = CodeForm(request.POST or None, mode="backup" if backup else "app")
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.sign_in_with_code(request, form.cleaned_data["code"], backup=backup)
+        except Refused as refused:
+            show_refusal(form, refused)
+            if half_login.SESSION_KEY not in request.session:  # expired or void meanwhile
+                messages.error(request, refused.message)
+                return _back_to_password(request)
+        else:
+            response = redirect(safe_next_url(request) or _landing(user))
+            return half_login.forget_cookie(response)
+    return render(
+        request,
+        "users/sign_in_code.html",
+        {"form": form, "backup": backup, "next": safe_next_url(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _back_to_password(request):
+    return half_login.forget_cookie(redirect("users:login"))
+
+
+@allowed_while_enrolling
 @signed_in
 @require_POST
 def sign_out(request):

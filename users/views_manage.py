@@ -81,6 +81,12 @@ def _user_form_page(request, form, user=None):
     context = {"form": form, "user_obj": user}
     if user is not None:
         context["access_rows"] = explain_access(user, list(user.groups.all()))
+        # An Administrator resets another user's two-factor login (a lost phone).
+        context["can_reset_two_factor"] = (
+            user.two_factor_enabled
+            and request.access.can_admin(write=True)
+            and user != request.user
+        )
     return render(request, "users/user_form.html", context, status=400 if form.errors else 200)
 
 

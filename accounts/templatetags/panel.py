@@ -115,7 +115,7 @@ def sort_state(context, prefix, key, default=""):
 
 
 _TONES = {
-    "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success"},
+    "ok": {"verified", "active", "completed", "allowed", "enabled", "on", "success", "confirmed"},
     "bad": {
         "failed",
         "expired",
@@ -135,6 +135,7 @@ _TONES = {
         "read only",
         "locked",
         "invited",
+        "unverified",
     },
 }
 

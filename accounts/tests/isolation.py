@@ -1,5 +1,5 @@
-"""Isolation-crawler entries for the core's URLs: the shell, help, Config (with SMTP Details)
-and the Audit Log."""
+"""Isolation-crawler entries for the core's URLs: the shell, help, Config, Settings and the Audit
+Log."""
 
 from tests.isolation import page, tenant_object
 
@@ -15,6 +15,8 @@ ENTRIES = {
     "accounts:smtp_edit": page(),
     "accounts:smtp_test_email": page(),
     "accounts:smtp_test_mobile": page(),
+    "accounts:settings": page(),
+    "accounts:settings_edit": page(),
     "accounts:audit_log": page(),
     "accounts:audit_log_export": page(),
 }

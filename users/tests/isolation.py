@@ -1,10 +1,15 @@
-"""Isolation-crawler entries for sign-in, password reset, invitations and the Users tab."""
+"""Isolation-crawler entries for sign-in, password reset, invitations, the Users tab and the
+signed-in user's own pages (profile, password, two-factor)."""
 
 from tests.isolation import exempt, page, tenant_object
 
 ENTRIES = {
     "admin_sign_in": exempt("redirects to the panel's sign-in; shows nothing"),
     "users:login": exempt("the public sign-in form; shows no account data"),
+    "users:login_code": exempt(
+        "the code step of sign-in: only a half sign-in begun in this very browser gets further "
+        "(users/tests/test_two_factor_login.py)"
+    ),
     "users:logout": exempt("ends the caller's own session; names no object"),
     "users:password_reset": exempt("public; answers the same whether or not the email exists"),
     "users:password_reset_done": exempt("public confirmation text"),
@@ -23,4 +28,23 @@ ENTRIES = {
     "users:group_add": page(),
     "users:group_edit": tenant_object(lambda world, side: {"pk": world[f"group_{side}"].pk}),
     "users:group_delete": page(),
+    # An Administrator's reset of a user's two-factor login (world: user_b has it on).
+    "users:two_factor_reset": tenant_object(lambda world, side: {"pk": world[f"user_{side}"].pk}),
+    # The signed-in user's own pages: they only ever read or change the caller themselves.
+    "users:profile": page(),
+    "users:profile_edit": page(),
+    "users:email_cancel": page(),
+    "users:email_confirm": exempt(
+        "public; the signed, expiring token names the user (users/tests/test_profile.py)",
+        {"token": "not-a-token"},
+    ),
+    "users:mobile_send": page(),
+    "users:mobile_confirm": page(),
+    "users:change_password": page(),
+    "users:two_factor": page(),
+    "users:two_factor_setup": page(),
+    "users:two_factor_backup_codes": page(),
+    "users:two_factor_backup_codes_download": page(),
+    "users:two_factor_backup_codes_new": page(),
+    "users:two_factor_disable": page(),
 }

@@ -1,9 +1,14 @@
-"""Users-app rows for both accounts of the tests' world: a group each, the User in it."""
+"""Users-app rows for both accounts of the tests' world: a group each, the User in it; account
+B's User also has two-factor login on (so a leak of an Administrator's reset would show)."""
 
-from accounts.actors import PLATFORM
+from accounts.actors import PLATFORM, Actor
 from accounts.permissions import ALLOW
 from users.models import PermissionGroup
 from users.services import save_group, update_user
+from users.services_two_factor import enable
+from users.tests.totp import code_for
+
+WORLD_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def populate(world):
@@ -18,3 +23,7 @@ def populate(world):
         )
         world[f"group_{side}"] = group
         update_user(world[f"user_{side}"], actor=PLATFORM, groups=[group])
+    enable(
+        Actor(world["user_b"], "10.0.0.2"), key_hex=WORLD_TOTP_KEY, code=code_for(WORLD_TOTP_KEY)
+    )
+    world["user_b"].refresh_from_db()
