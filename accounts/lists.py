@@ -57,11 +57,12 @@ class Listing:
     help: str = ""
     empty_text: str = "Nothing here yet."
     per_page: int = PER_PAGE
+    add_label: str = ""  # the add button's words (empty: a "+" icon)
 
     def bind(self, request, queryset, **actions) -> "BoundList":
         """The page of ``queryset`` the request asks for; ``actions`` are :class:`BoundList`'s
         toolbar fields (can_write, add_url, add_choices, refresh_url, refresh_selected_url,
-        delete_url)."""
+        delete_url, export_url) and ``filters``, a bound GET form drawn above the table."""
         query = request.GET.get(self.prefix + "q", "").strip()[:MAX_QUERY]
         if query and self.search is not None:
             queryset = self.search(queryset, query)
@@ -100,6 +101,8 @@ class BoundList:
     refresh_url: str = ""  # a link that reloads the list
     refresh_selected_url: str = ""  # POSTs the ticked rows (re-check them)
     delete_url: str = ""  # POSTs the ticked rows to a bulk_delete view
+    export_url: str = ""  # a CSV download of the rows the filters and search select
+    filters: object = None  # a bound GET form whose fields narrow the rows (it filters itself)
 
     def __iter__(self):
         return iter(self.page)

@@ -1,20 +1,24 @@
-"""The webhook URL scheme, fixed here: ``/webhooks/<type>/<gateway uuid>/``.
+"""The webhook URL scheme, fixed here.
 
-The API tab shows each gateway's URL for the operator to paste into PayPal's or Stripe's
-dashboard. Receiving the calls is the payments issue's: it adds, in config/urls.py,
+- ``/webhooks/<type>/<gateway uuid>/``: an account's own gateway. The API tab shows each
+  gateway's URL for the operator to paste into PayPal's or Stripe's dashboard.
+- ``/webhooks/platform/<type>/``: the platform's own Stripe and PayPal (Account top-ups, from
+  the PLATFORM_* settings); the platform operator pastes these into its dashboards.
 
-    path(WEBHOOK_ROUTE, payment_gateways.views.webhook, name="webhook")
-
-with a ``@public`` view that finds the gateway by type and uuid and hands the request to
-``client_for(gateway).parse_webhook(...)``. Until then the path is not routed, so a delivery
-gets a 404 and the gateway retries it later (Stripe and PayPal both retry for days).
+Both are routed by ``payments/webhook_urls.py`` to ``payments/webhooks.py`` (public, CSRF-exempt:
+only the gateway's signature counts).
 """
 
 WEBHOOK_ROUTE = "webhooks/<slug:gateway_type>/<uuid:gateway_uuid>/"
+PLATFORM_WEBHOOK_ROUTE = "webhooks/platform/<slug:gateway_type>/"
 
 
 def webhook_path(gateway) -> str:
     return f"/webhooks/{gateway.type}/{gateway.uuid}/"
+
+
+def platform_webhook_path(gateway_type: str) -> str:
+    return f"/webhooks/platform/{gateway_type}/"
 
 
 def webhook_url(request, gateway) -> str:
