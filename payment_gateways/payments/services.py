@@ -110,6 +110,9 @@ def start_payment(
     """Record a Pending payment and create its checkout at the gateway. ``urls(payment)`` gives
     the (return, cancel) URLs the gateway sends the payer back to. The caller checked who may pay
     whom; this checks nothing about the actor."""
+    amount = Decimal(str(amount))
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"not an amount to pay: {amount!r}")
     with transaction.atomic(durable=True):
         payment = Payment.objects.create(
             account=account,

@@ -42,7 +42,7 @@ PAYMENTS = Listing(
     default_sort="-created",
     item_name="payment",
     help="payments",
-    empty_text="No payments yet. Top up your balance with Make Payment.",
+    empty_text="No payments yet.",
     add_label="Make Payment",
 )
 CSV_HEADER = [

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 MAX_SENTENCE = 300
+_FIRST_SENTENCE = re.compile(r".*?(?:[.!?](?=\s+[A-Z])|$)")
 _URL = re.compile(r"\(?\bhttps?://\S+\)?")
 # Trailers providers append to point at their docs: "See https://… for details.", "Please see …".
 _POINTERS = re.compile(
@@ -97,10 +98,11 @@ class InvalidWebhook(Exception):
 
 
 def plain_sentence(text, fallback: str = "The gateway refused the request.") -> str:
-    """A provider's message fit to show: its URLs and "see the docs" trailers removed, one line,
-    bounded, ending with a full stop."""
+    """A provider's message fit to show: its first sentence, without URLs or "see the docs"
+    trailers, bounded, ending with a full stop."""
     text = " ".join(str(text or "").split())
     text = _URL.sub("", text)
+    text = _FIRST_SENTENCE.match(text).group(0)  # lists of what is allowed, hints: left out
     text = _POINTERS.sub("", text)
     text = " ".join(text.split()).strip(" ,;:-")
     if not text:

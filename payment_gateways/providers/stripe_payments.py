@@ -104,7 +104,7 @@ class StripePaymentsClient(StripeGatewayClient):
             lambda client: client.v1.checkout.sessions.create(
                 params, options={"idempotency_key": order.idempotency_key}
             )
-        )
+        ).to_dict()
         checkout_id, url = text(session.get("id")), text(session.get("url"))
         if not checkout_id or not url.startswith(("https://", "http://")):
             log.warning("Stripe created a checkout session without an id or url: %r", session)
@@ -114,7 +114,7 @@ class StripePaymentsClient(StripeGatewayClient):
     def confirm_return(self, checkout_id: str, query: Mapping[str, str]) -> GatewayAnswer:
         # The session id in the return URL is only a hint: the payment's own is asked about.
         session = self._call(lambda client: client.v1.checkout.sessions.retrieve(checkout_id))
-        return session_answer(session)
+        return session_answer(session.to_dict())
 
     def cancel_checkout(self, checkout_id: str) -> GatewayAnswer:
         try:
@@ -124,7 +124,7 @@ class StripePaymentsClient(StripeGatewayClient):
         except stripe.InvalidRequestError:
             # Not open any more (paid meanwhile, or already expired): say what it is.
             session = self._call(lambda client: client.v1.checkout.sessions.retrieve(checkout_id))
-        return session_answer(session)
+        return session_answer(session.to_dict())
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         secret = self.credentials.webhook_secret
@@ -137,7 +137,9 @@ class StripePaymentsClient(StripeGatewayClient):
             raise InvalidWebhook("Unsigned: the request has no Stripe-Signature header.")
         client, http = self._client()
         try:
-            event = client.construct_event(body, signature, secret, WEBHOOK_TOLERANCE_SECONDS)
+            event = client.construct_event(
+                body, signature, secret, WEBHOOK_TOLERANCE_SECONDS
+            ).to_dict()
         except stripe.SignatureVerificationError as exc:
             if "tolerance" in str(exc.user_message):
                 raise InvalidWebhook(
@@ -183,8 +185,9 @@ def _with_session_id(url: str) -> str:
 
 
 def session_answer(session) -> GatewayAnswer:
-    """A Checkout Session as the payments service needs it. ``payment_status == "paid"`` is the
-    only proof of payment; every other state keeps the payment waiting or closes it."""
+    """A Checkout Session (as a plain dict) as the payments service needs it. ``payment_status
+    == "paid"`` is the only proof of payment; every other state keeps the payment waiting or
+    closes it."""
     currency = text(session.get("currency")).upper()
     intent = session.get("payment_intent")
     intent_id = text(intent) or (text(intent.get("id")) if isinstance(intent, Mapping) else "")
