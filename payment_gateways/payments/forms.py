@@ -29,7 +29,8 @@ class MakePaymentForm(forms.Form):
     """Pay via (the platform's configured methods), an amount from the presets or a custom one
     between PAYMENT_MIN and PAYMENT_MAX, always in the account's currency."""
 
-    method = forms.ChoiceField(label="Pay via", widget=forms.RadioSelect)
+    # Not "method": a form control of that name would hide the form's own method from scripts.
+    pay_via = forms.ChoiceField(label="Pay via", widget=forms.RadioSelect)
     amount = forms.ChoiceField(label="Amount")
     other_amount = forms.CharField(
         label="Other amount",
@@ -50,15 +51,15 @@ class MakePaymentForm(forms.Form):
         kwargs.setdefault(
             "initial",
             {
-                "method": channels[0].provider if channels else "",
+                "pay_via": channels[0].provider if channels else "",
                 "amount": str(presets[0]) if presets else OTHER,
                 "currency": currency,
             },
         )
         super().__init__(*args, **kwargs)
         labels = " or ".join(c.label for c in channels) or "a method listed"
-        self.fields["method"].choices = [(c.provider, c.label) for c in channels]
-        self.fields["method"].error_messages.update(
+        self.fields["pay_via"].choices = [(c.provider, c.label) for c in channels]
+        self.fields["pay_via"].error_messages.update(
             required="Choose how to pay.",
             invalid_choice=f"That method is not offered: pay with {labels}.",
         )

@@ -74,7 +74,7 @@ def top_up_account(
     require_write(actor, "payments")
     channel = platform_channel(provider)
     if channel is None:
-        raise Refused("This payment method is not offered.", "method")
+        raise Refused("This payment method is not offered.", "pay_via")
     if currency != account.currency:
         raise Refused(f"Payments are made in your account currency, {account.currency}.", "amount")
     low, high = payment_limits()

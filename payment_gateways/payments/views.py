@@ -123,7 +123,7 @@ def payment_new(request):
             started = services.top_up_account(
                 actor=request.actor,
                 account=request.account,
-                provider=form.cleaned_data["method"],
+                provider=form.cleaned_data["pay_via"],
                 amount=form.total,
                 currency=form.cleaned_data["currency"],
                 urls=lambda payment: _gateway_urls(request, payment),

@@ -28,7 +28,7 @@ def test_the_dialog_offers_the_configured_methods_and_the_preset_amounts(
     assert response.status_code == 200
     assert "Make Payment" in body and "Pay via" in body
     form = response.context["form"]
-    assert form.fields["method"].choices == [("paypal", "PayPal"), ("stripe", "Credit card")]
+    assert form.fields["pay_via"].choices == [("paypal", "PayPal"), ("stripe", "Credit card")]
     labels = [label for _, label in form.fields["amount"].choices]
     assert labels == [
         "$25.00 USD",
@@ -46,7 +46,7 @@ def test_the_dialog_offers_the_configured_methods_and_the_preset_amounts(
 
 def test_a_method_the_platform_has_not_configured_is_not_offered(client_admin_a, platform_stripe):
     form = client_admin_a.get(NEW).context["form"]
-    assert form.fields["method"].choices == [("stripe", "Credit card")]
+    assert form.fields["pay_via"].choices == [("stripe", "Credit card")]
 
 
 def test_presets_outside_the_limits_are_not_offered(client_admin_a, platform_stripe, settings):
@@ -132,7 +132,7 @@ def test_a_method_not_offered_is_refused(client_admin_a, account_a, platform_str
     expected = (
         "Choose how to pay." if not method else "That method is not offered: pay with Credit card."
     )
-    assert _errors(response, "method") == [expected]
+    assert _errors(response, "pay_via") == [expected]
     assert not Payment.objects.for_account(account_a).exists()
 
 
@@ -155,7 +155,7 @@ def test_the_service_checks_again_what_the_form_checked(account_a, admin_a, plat
     actor = Actor(user=admin_a)
     urls = lambda payment: ("http://testserver/r/", "http://testserver/c/")  # noqa: E731
     for kwargs, field in [
-        ({"provider": "paypal", "amount": 25, "currency": "USD"}, "method"),
+        ({"provider": "paypal", "amount": 25, "currency": "USD"}, "pay_via"),
         ({"provider": "stripe", "amount": 25, "currency": "EUR"}, "amount"),
         ({"provider": "stripe", "amount": 5, "currency": "USD"}, "amount"),
     ]:

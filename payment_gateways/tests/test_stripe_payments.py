@@ -20,7 +20,7 @@ OPENING = Decimal("1138.17")
 
 def make_payment(client, amount="25", method="stripe", currency="USD", other=""):
     return client.post(
-        NEW, {"method": method, "amount": amount, "other_amount": other, "currency": currency}
+        NEW, {"pay_via": method, "amount": amount, "other_amount": other, "currency": currency}
     )
 
 
@@ -111,7 +111,7 @@ def test_pay_by_card_on_stripes_page_and_come_back_credits_once(
 def test_webhook_first_then_the_return_page(
     client_admin_a, anonymous_client, account_a, platform_stripe, started
 ):
-    payment, checkout_url = started
+    payment, _ = started
     event = platform_stripe.pay(payment.checkout_id)
     assert post_event(anonymous_client, platform_stripe, event).status_code == 200
     assert balance(account_a) == OPENING + 25
