@@ -189,3 +189,32 @@ def test_a_completed_payment_mails_its_receipt_through_the_account_mail_path(
 def test_no_mail_leaves_before_the_completion_commits(account_a):
     paid_payment(account_a)
     assert mail.outbox == []
+
+
+def test_the_platform_admin_lists_payments_and_the_ledger_read_only(account_a):
+    from django.test import Client
+
+    from accounts.sessions import SESSION_HOST_KEY
+    from users.models import User
+
+    root = User.objects.create_superuser("root@platform.test", "Correct-Horse-42!")
+    client = Client()
+    client.force_login(root)
+    session = client.session
+    session[SESSION_HOST_KEY] = "testserver"
+    session.save()
+    for url in ("/admin/payment_gateways/payment/", "/admin/payment_gateways/balanceentry/"):
+
+        def render(url=url):
+            response = client.get(url)
+            assert response.status_code == 200
+            return response
+
+        def add_rows(total):
+            for _ in range(Payment.objects.for_account(account_a).count(), total):
+                paid_payment(account_a, "10.00")
+
+        assert_constant_queries(render, add_rows, few=1, many=20)
+    payment = Payment.objects.for_account(account_a).first()
+    change = client.get(f"/admin/payment_gateways/payment/{payment.pk}/change/")
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
