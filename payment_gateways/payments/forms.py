@@ -1,15 +1,13 @@
 """The Make Payment dialog and the Payments table's filters."""
 
 import re
-from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision
 from django import forms
-from django.utils import timezone
 
 from accounts.formatting import format_money
-from accounts.forms import DATE_BOUNDS
+from accounts.forms import DateRangeFilterForm
 
 from ..models import Payment
 from .channels import Channel
@@ -138,7 +136,7 @@ class MakePaymentForm(forms.Form):
         return self.cleaned_data["other_amount"] if choice == OTHER else Decimal(choice)
 
 
-class PaymentFilterForm(forms.Form):
+class PaymentFilterForm(DateRangeFilterForm):
     """Filters of the Payments table (GET). A filter with bad input is reported and not applied."""
 
     status = forms.ChoiceField(
@@ -146,43 +144,12 @@ class PaymentFilterForm(forms.Form):
         choices=[("", "Every status"), *Payment.Status.choices],
         error_messages={"invalid_choice": "Choose a status from the list."},
     )
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=DATE_BOUNDS,
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=DATE_BOUNDS,
-    )
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-            data.pop("date_to", None)
-        return data
+    field_order = ["status", "date_from", "date_to"]
 
     def filter(self, queryset):
         """``queryset`` narrowed by the filters that are valid (``is_valid()`` first)."""
-        data = getattr(self, "cleaned_data", {})
-        if data.get("status"):
-            queryset = queryset.filter(status=data["status"])
-        if data.get("date_from"):
-            queryset = queryset.filter(created__gte=_start_of(data["date_from"]))
-        if data.get("date_to"):
-            queryset = queryset.filter(created__lt=_start_of(data["date_to"] + timedelta(days=1)))
-        return queryset
-
-    @property
-    def active(self) -> bool:
-        return any(getattr(self, "cleaned_data", {}).values())
-
-
-def _start_of(day):
-    """Midnight of ``day`` in the viewer's time zone (activated by the tenant middleware)."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+        status = getattr(self, "cleaned_data", {}).get("status")
+        if status:
+            queryset = queryset.filter(status=status)
+        return self.filter_dates(queryset)

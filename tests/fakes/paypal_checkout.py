@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlencode
 
 import requests
 
+from .pages import HostedPages
+
 CURRENCIES = frozenset(
     [
         "AUD",
@@ -190,8 +192,11 @@ class PaymentsFake:
             self.deliveries.append((url, status))
 
 
-class PaymentsRoutes:
+class PaymentsRoutes(HostedPages):
     """Request handling for payments (mixed into PayPalHandler, asked before its own routes)."""
+
+    accent, accent_text = "#ffc439", "#111"
+    redirect_status = 302
 
     def route_payments(self, body: bytes) -> bool:
         fake = self.server.fake
@@ -465,28 +470,6 @@ class PaymentsRoutes:
     Cancel and return to merchant</button>
 </form>"""
         self.send_page(200, "PayPal Checkout", content)
-
-    def send_page(self, status: int, title: str, content: str) -> None:
-        page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{html.escape(title)}</title><link rel="icon" href="data:,">
-<style>body{{font:16px system-ui,sans-serif;background:#f5f7fa;margin:0}}
-main{{max-width:26rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:8px}}
-label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.5rem}}
-button{{background:#ffc439;border:0;padding:.75rem;width:100%;font-size:1rem;margin:.25rem 0}}
-button.secondary{{background:#eee}}.merchant{{color:#667}}</style></head>
-<body><main>{content}</main></body></html>"""
-        data = page.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def redirect(self, location: str) -> None:
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
 
 def _add_query(url: str, **params) -> str:

@@ -24,6 +24,8 @@ from urllib.parse import parse_qs
 
 import requests
 
+from .pages import HostedPages
+
 CURRENCIES = frozenset(
     [
         "usd",
@@ -194,7 +196,7 @@ class CheckoutFake:
             self.deliveries.append((url, status))
 
 
-class CheckoutRoutes:
+class CheckoutRoutes(HostedPages):
     """Request handling for Checkout (mixed into StripeHandler, asked before its own routes)."""
 
     def route_checkout(self, body: bytes) -> bool:
@@ -429,28 +431,6 @@ class CheckoutRoutes:
 <p><a href="{html.escape(session.get("cancel_url") or "")}">← Back (cancel the payment)</a></p>
 <p class="hint">Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined.</p>"""
         self.send_page(402 if error else 200, f"Pay {price}", content)
-
-    def send_page(self, status: int, title: str, content: str) -> None:
-        page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{html.escape(title)}</title><link rel="icon" href="data:,">
-<style>body{{font:16px system-ui,sans-serif;background:#f6f9fc;margin:0}}
-main{{max-width:26rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:8px}}
-label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.5rem}}
-button{{background:#635bff;color:#fff;border:0;padding:.75rem;width:100%;font-size:1rem}}
-.error{{color:#b00020}}.merchant,.hint{{color:#667}}</style></head>
-<body><main>{content}</main></body></html>"""
-        data = page.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def redirect(self, location: str) -> None:
-        self.send_response(303)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
 
 def _success_url(session: dict) -> str:
