@@ -23,6 +23,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -198,15 +199,38 @@ def handle_webhook(channel: Channel, *, body: bytes, headers: Mapping[str, str],
     answer = event.answer
     if answer is None or not answer.checkout_id:
         return 200  # an event type that says nothing about a payment
-    payments = Payment.all_accounts.filter(channel=channel.key, checkout_id=answer.checkout_id)
-    if not channel.is_platform:  # an account's gateway confirms only that account's payments
-        payments = payments.filter(account_id=channel.gateway.account_id)
-    payment = payments.select_related("account").first()
+    payment = _payment_named(channel, answer)
     if payment is None:
         log.info("webhook %s %s names no payment here", event.event_type, answer.checkout_id)
         return 200
     apply_answer(payment, answer, channel=channel, actor=actor, source="webhook")
     return 200
+
+
+def _payment_named(channel: Channel, answer: GatewayAnswer) -> Payment | None:
+    """The payment a webhook is about: by the gateway's checkout id or, for a payment whose
+    checkout id was never recorded (the panel failed between the gateway's answer and saving
+    it), by the reference the gateway echoes, and then the checkout id is recorded."""
+    # Across accounts on purpose: the webhook names a checkout, not an account. An account's
+    # gateway confirms only that account's payments.
+    payments = Payment.all_accounts.filter(channel=channel.key).select_related("account")
+    if not channel.is_platform:
+        payments = payments.filter(account_id=channel.gateway.account_id)
+    payment = payments.filter(checkout_id=answer.checkout_id).first()
+    if payment is not None or not answer.reference:
+        return payment
+    try:
+        unrecorded = payments.filter(uuid=answer.reference, checkout_id="").first()
+    except ValidationError:  # not a uuid
+        return None
+    if unrecorded is not None and (
+        Payment.objects.for_account(unrecorded.account)
+        .filter(pk=unrecorded.pk, checkout_id="")
+        .update(checkout_id=answer.checkout_id)
+    ):
+        unrecorded.checkout_id = answer.checkout_id
+        return unrecorded
+    return None
 
 
 def refuse_webhook(channel: Channel, reason: str, *, ip=None) -> None:

@@ -171,10 +171,11 @@ def payment_return(request, payment):
     return redirect("payments:detail", pk=payment.pk)
 
 
-@requires("payments")
+@requires("payments", write=True)
 @_payment_page
 def payment_cancel(request, payment):
-    """The gateway's cancel URL: close the checkout there and record what the gateway says."""
+    """The gateway's cancel URL: close the checkout there and record what the gateway says. A
+    write (it ends the payment), unlike the return page, which only applies the gateway's word."""
     was_pending = payment.is_pending
     checked = services.cancel_return(actor=request.actor, payment=payment)
     _say(request, checked, was_pending)

@@ -60,6 +60,7 @@ class GatewayAnswer:
 
     outcome: str
     checkout_id: str = ""
+    reference: str = ""  # the payment's uuid as the gateway echoes it (Order.reference)
     transaction_id: str = ""  # Stripe: the PaymentIntent (pi_…); PayPal: the sale
     amount: Decimal | None = None  # None: the answer did not say
     currency: str = ""  # upper case

@@ -3,9 +3,9 @@
 - Start: ``POST /v1/payments/payment`` (intent ``sale``, payer ``paypal``, the return and cancel
   URLs, one transaction of the amount to the gateway's receiver, the payment's uuid as invoice
   number; ``PayPal-Request-Id`` makes a retry return the same payment) → its ``approval_url``.
-- Return: ``POST /v1/payments/payment/{id}/execute`` with the payer id (PayPal's own, from
-  ``GET /v1/payments/payment/{id}``, when the return URL carries none); the sale in
-  ``related_resources`` says whether the money moved.
+- Return: ``GET /v1/payments/payment/{id}`` (approved? by which payer?), then ``POST
+  /v1/payments/payment/{id}/execute`` with PayPal's own payer id (the return URL's is not
+  trusted); the sale in ``related_resources`` says whether the money moved.
 - Webhooks: ``POST /v1/notifications/verify-webhook-signature`` with the transmission headers and
   the Webhook ID (the SDK's ``WebhookEvent.verify`` is broken with current pyOpenSSL); then the
   sale's parent payment is read from PayPal, so only PayPal's own answer counts.
@@ -99,13 +99,13 @@ class PayPalPaymentsClient(PayPalGatewayClient):
         return Checkout(text(answer["id"]), approval)
 
     def confirm_return(self, checkout_id: str, query: Mapping[str, str]) -> GatewayAnswer:
+        # The return URL's paymentId and PayerID are the browser's word: PayPal's own answer
+        # says whether the payment was approved and by whom, and that payer id is executed.
         api = self._api()
-        payer_id = text(query.get("PayerID")) if query.get("paymentId") == checkout_id else ""
+        found = self._find(api, checkout_id)
+        payer_id = _approved_payer(found)
         if not payer_id:
-            found = self._find(api, checkout_id)
-            payer_id = _approved_payer(found)
-            if not payer_id:
-                return payment_answer(found)
+            return payment_answer(found)
         payment = Payment({"id": checkout_id}, api=api)
         execution = Resource({"payer_id": payer_id}, api=api)
         execution.request_id = f"execute-{checkout_id}"  # a retried execute is the same one
@@ -116,12 +116,6 @@ class PayPalPaymentsClient(PayPalGatewayClient):
         name = text(error.get("name")) if isinstance(error, Mapping) else ""
         if name == "PAYMENT_ALREADY_DONE":
             return payment_answer(self._find(api, checkout_id))
-        if name == "PAYMENT_NOT_APPROVED_FOR_EXECUTION":
-            return GatewayAnswer(
-                Outcome.PENDING,
-                checkout_id=checkout_id,
-                reason="PayPal says the payment is not approved yet.",
-            )
         log.warning("PayPal refused to execute %s: %r", checkout_id, error)
         return GatewayAnswer(Outcome.FAILED, checkout_id=checkout_id, reason=_refusal(error))
 
@@ -219,6 +213,7 @@ def payment_answer(payment: Mapping) -> GatewayAnswer:
     )
     common = {
         "checkout_id": text(payment.get("id")),
+        "reference": text(transaction.get("invoice_number")),
         "amount": decimal_or_none(amount.get("total")),
         "currency": text(amount.get("currency")).upper(),
         "receiver": text(payee.get("email")).lower(),

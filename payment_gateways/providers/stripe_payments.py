@@ -195,6 +195,7 @@ def session_answer(session) -> GatewayAnswer:
     payer = text(details.get("email")) if isinstance(details, Mapping) else ""
     common = {
         "checkout_id": text(session.get("id")),
+        "reference": text(session.get("client_reference_id")),
         "amount": from_minor_units(session.get("amount_total"), currency),
         "currency": currency,
         "payer": payer or text(session.get("customer_email")),
@@ -226,6 +227,7 @@ def _event_answer(event) -> GatewayAnswer | None:
         return GatewayAnswer(
             Outcome.FAILED,
             checkout_id=answer.checkout_id,
+            reference=answer.reference,
             amount=answer.amount,
             currency=answer.currency,
             reason="The payment failed at Stripe.",

@@ -152,16 +152,51 @@ def test_approved_but_returned_without_the_payer_id_uses_paypals_own(
     assert balance(account_a) == OPENING + 50
 
 
-def test_a_forged_payer_id_executes_nothing(client_admin_a, account_a, platform_paypal, started):
+def test_the_return_urls_payer_id_is_not_believed(
+    client_admin_a, account_a, platform_paypal, started
+):
     payment, _ = started
-    platform_paypal.approve(payment.checkout_id)
+    payer_id = platform_paypal.approve(payment.checkout_id)
     query = f"paymentId={payment.checkout_id}&token=EC-X&PayerID=FORGED"
-    page = client_admin_a.get(f"/account/payments/{payment.pk}/return/?{query}", follow=True)
+    client_admin_a.get(f"/account/payments/{payment.pk}/return/?{query}")
+    execute = next(r for r in platform_paypal.requests if r.path.endswith("/execute"))
+    assert json.loads(execute.body) == {"payer_id": payer_id}  # PayPal's own, not the URL's
     payment.refresh_from_db()
-    assert payment.status == Payment.Status.FAILED
-    assert payment.failure_reason == "PayPal refused: Payer ID is invalid."
-    assert "Payer ID is invalid" in page.content.decode()
+    assert payment.status == Payment.Status.COMPLETED
+
+
+def test_a_declined_funding_source_fails_the_payment_with_paypals_words(
+    client_admin_a, account_a, platform_paypal, started
+):
+    payment, approval_url = started
+    platform_paypal.decline_execute = True
+    page = client_admin_a.get(local(approve_on_paypal_page(approval_url)), follow=True)
+    reason = (
+        "PayPal refused: The instrument presented was either declined by the processor or "
+        "bank, or it can't be used for this payment."
+    )
+    payment.refresh_from_db()
+    assert (payment.status, payment.failure_reason) == (Payment.Status.FAILED, reason)
+    assert "Failed." in page.content.decode()
     assert balance(account_a) == OPENING
+
+
+def test_a_checkout_the_panel_never_recorded_is_found_by_its_reference(
+    anonymous_client, account_a, platform_paypal, started
+):
+    """The panel created the PayPal payment but failed before saving its id: PayPal's webhook
+    still finds it, by the invoice number PayPal echoes (the payment's uuid)."""
+    payment, _ = started
+    checkout_id = payment.checkout_id
+    Payment.objects.for_account(account_a).filter(pk=payment.pk).update(checkout_id="")
+    platform_paypal.approve(checkout_id)
+    client = platform_channel("paypal").client()
+    client.confirm_return(checkout_id, {})  # PayPal executes; the panel never hears of it
+    (event,) = platform_paypal.events
+    assert post_event(anonymous_client, platform_paypal, event).status_code == 200
+    payment.refresh_from_db()
+    assert (payment.status, payment.checkout_id) == (Payment.Status.COMPLETED, checkout_id)
+    assert balance(account_a) == OPENING + 50
 
 
 def test_a_sale_held_for_review_completes_when_paypal_releases_it(

@@ -95,6 +95,7 @@ class PaymentsFake:
         self.events: list[dict] = []
         self.deliveries: list[tuple[str, int]] = []
         self.sale_state = "completed"  # what execute makes: "pending" holds it for review
+        self.decline_execute = False  # True: the payer's funding source is declined at execute
         self.signing_key = secrets.token_bytes(32)
         self.public_url = ""
         self.lock = threading.RLock()
@@ -356,6 +357,13 @@ class PaymentsRoutes(HostedPages):
             )
         if payer_id != fake.approvals[payment_id]:
             return self.rest_error(400, "INVALID_PAYER_ID", "Payer ID is invalid")
+        if fake.decline_execute:
+            return self.rest_error(
+                400,
+                "INSTRUMENT_DECLINED",
+                "The instrument presented was either declined by the processor or bank, or it "
+                "can't be used for this payment.",
+            )
         transaction = payment["transactions"][0]
         sale_id = _code("", 17)
         sale = {
