@@ -42,6 +42,7 @@ from .targets import AccountBalance, target_of
 log = logging.getLogger(__name__)
 
 TOP_UP = "Account balance top-up"
+UNREADABLE = "The gateway's answer could not be read; nothing was charged."
 PENDING = Payment.Status.PENDING
 
 
@@ -145,6 +146,10 @@ def start_payment(
     except GatewayError as error:
         log.warning("payment %s could not start: %s %s", payment.uuid, error.message, error.detail)
         close_payment(payment, Payment.Status.FAILED, error.message, actor=actor)
+        return Started(payment, "")
+    except Exception:  # an answer the adapter could not read: never leave it hanging Pending
+        log.exception("payment %s could not start", payment.uuid)
+        close_payment(payment, Payment.Status.FAILED, UNREADABLE, actor=actor)
         return Started(payment, "")
     with transaction.atomic(durable=True):
         _pending(payment).update(checkout_id=checkout.checkout_id)

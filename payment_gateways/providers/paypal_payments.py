@@ -183,6 +183,9 @@ class PayPalPaymentsClient(PayPalGatewayClient):
         except requests.exceptions.RequestException as exc:
             log.warning("PayPal could not be reached: %s", exc)
             raise GatewayError(self.clean_message(connection_failure(exc, "PayPal"))) from exc
+        except ValueError as exc:  # a 2xx whose body is not JSON: not PayPal's API answering
+            log.warning("PayPal's answer could not be read: %s", exc)
+            raise GatewayError("PayPal's answer could not be read.") from exc
         except paypal_errors.ConnectionError as exc:
             log.warning("PayPal refused a payment call: %r %s", exc, exc.content)
             try:

@@ -173,6 +173,9 @@ class StripePaymentsClient(StripeGatewayClient):
             if raw and isinstance(exc, stripe.InvalidRequestError):
                 raise
             log.warning("Stripe refused a payment call: %r %s", exc, exc.http_body)
+            if not isinstance(exc.json_body, dict):  # not an answer of Stripe's API at all
+                unreadable = f"Stripe's answer could not be read (HTTP {exc.http_status})."
+                raise GatewayError(unreadable) from exc
             sentence = plain_sentence(exc.user_message, f"Stripe answered HTTP {exc.http_status}.")
             raise GatewayError(self.clean_message(f"Stripe refused: {sentence}")) from exc
         finally:

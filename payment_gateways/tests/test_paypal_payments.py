@@ -318,3 +318,25 @@ def test_a_japanese_yen_payment_is_sent_without_decimals(
     }
     payment = Payment.objects.for_account(account_a).get()
     assert payment.amount == Decimal("1000")
+
+
+def test_an_answer_that_is_not_paypals_keeps_the_payment_pending_on_return(
+    client_admin_a, account_a, platform_paypal, started
+):
+    payment, _ = started
+
+    def proxy_page(handler):
+        if "/v1/payments/" in handler.path:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("Content-Length", "6")
+            handler.end_headers()
+            handler.wfile.write(b"<html>")
+            handler.close_connection = True
+            handler.path = "/answered-already"  # the fake's own routes answer nothing more
+
+    platform_paypal.on_request = proxy_page
+    page = client_admin_a.get(f"/account/payments/{payment.pk}/return/", follow=True)
+    assert "PayPal&#x27;s answer could not be read." in page.content.decode()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING

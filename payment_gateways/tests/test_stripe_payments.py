@@ -419,3 +419,25 @@ def test_the_balance_and_the_ledger_agree_after_every_kind_of_outcome(
     assert ledger[0].balance_after - ledger[0].amount == OPENING
     assert ledger[-1].balance_after == balance(account_a)
     assert {e.payment_id for e in ledger} == {p.pk for p in completed}
+
+
+def test_an_answer_that_is_not_stripes_fails_the_payment_in_plain_words(
+    client_admin_a, account_a, platform_stripe
+):
+    """A "200" whose body is not Stripe's (a proxy's page, say) never leaves a payment hanging."""
+
+    def proxy_page(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", "6")
+        handler.end_headers()
+        handler.wfile.write(b"<html>")
+        platform_stripe.silent = True  # the fake adds nothing of its own
+
+    platform_stripe.on_request = proxy_page
+    response = make_payment(client_admin_a)
+    assert response.status_code == 400
+    payment = Payment.objects.for_account(account_a).get()
+    assert payment.status == Payment.Status.FAILED
+    assert payment.failure_reason == "Stripe's answer could not be read (HTTP 200)."
+    assert balance(account_a) == OPENING
