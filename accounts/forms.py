@@ -317,16 +317,10 @@ DATE_BOUNDS = [
 ]
 
 
-class AuditFilterForm(forms.Form):
-    """Filters of the Audit Log page (GET). A filter with bad input is reported and not applied."""
+class DateRangeFilterForm(forms.Form):
+    """A list's From / To filter (GET) on a moment field, read in the viewer's time zone. A
+    filter with bad input is reported next to its field and not applied."""
 
-    # An email, not a select: a select of every user would make the page cost grow with the staff.
-    user = forms.EmailField(
-        required=False,
-        widget=forms.EmailInput(attrs={"list": "audit-users", "placeholder": "Anyone"}),
-        help_text="The email of the user who acted (current or former).",
-    )
-    section = forms.ChoiceField(required=False)
     date_from = forms.DateField(
         label="From",
         required=False,
@@ -339,6 +333,37 @@ class AuditFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=DATE_BOUNDS,
     )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def filter_dates(self, queryset, field: str = "created"):
+        """``queryset`` narrowed to the valid dates (``is_valid()`` first)."""
+        data = getattr(self, "cleaned_data", {})
+        if data.get("date_from"):
+            queryset = queryset.filter(**{f"{field}__gte": _start_of(data["date_from"])})
+        if data.get("date_to"):
+            end = _start_of(data["date_to"] + timedelta(days=1))
+            queryset = queryset.filter(**{f"{field}__lt": end})
+        return queryset
+
+
+class AuditFilterForm(DateRangeFilterForm):
+    """Filters of the Audit Log page (GET). A filter with bad input is reported and not applied."""
+
+    # An email, not a select: a select of every user would make the page cost grow with the staff.
+    user = forms.EmailField(
+        required=False,
+        widget=forms.EmailInput(attrs={"list": "audit-users", "placeholder": "Anyone"}),
+        help_text="The email of the user who acted (current or former).",
+    )
+    section = forms.ChoiceField(required=False)
+
+    field_order = ["user", "section", "date_from", "date_to"]
 
     def __init__(self, *args, account: Account, **kwargs):
         super().__init__(*args, **kwargs)
@@ -369,13 +394,6 @@ class AuditFilterForm(forms.Form):
         users = User.objects.for_account(self.account).order_by("email")
         return users.values_list("email", flat=True)[:200]
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
-
     def filter(self, queryset):
         """``queryset`` narrowed by the filters that are valid (``is_valid()`` first)."""
         data = getattr(self, "cleaned_data", {})
@@ -384,11 +402,7 @@ class AuditFilterForm(forms.Form):
         if data.get("section"):
             events = [e.key for e in audit.EVENTS.values() if e.section == data["section"]]
             queryset = queryset.filter(event__in=events)
-        if data.get("date_from"):
-            queryset = queryset.filter(created__gte=_start_of(data["date_from"]))
-        if data.get("date_to"):
-            queryset = queryset.filter(created__lt=_start_of(data["date_to"] + timedelta(days=1)))
-        return queryset
+        return self.filter_dates(queryset)
 
 
 def _start_of(day):

@@ -68,10 +68,12 @@ class Listing:
         calls a callable it meets, and one that needs arguments resolves to "".)"""
         return self.search is not None
 
+    add_label: str = ""  # the add button's words (empty: a "+" icon)
+
     def bind(self, request, queryset, **actions) -> "BoundList":
         """The page of ``queryset`` the request asks for; ``actions`` are :class:`BoundList`'s
         toolbar fields (can_write, add_url, add_choices, refresh_url, refresh_selected_url,
-        delete_url)."""
+        delete_url, export_url) and ``filters``, a bound GET form drawn above the table."""
         query = request.GET.get(self.prefix + "q", "").strip()[:MAX_QUERY]
         if query and self.search is not None:
             queryset = self.search(queryset, query)
@@ -110,8 +112,8 @@ class BoundList:
     refresh_url: str = ""  # a link that reloads the list
     refresh_selected_url: str = ""  # POSTs the ticked rows (re-check them)
     delete_url: str = ""  # POSTs the ticked rows to a bulk_delete view
-    links: list[AddChoice] = field(default_factory=list)  # more toolbar links (e.g. an export)
-    filters: object = None  # a bound filter form, for the listing's filters_template
+    export_url: str = ""  # a CSV download of the rows the filters and search select
+    filters: object = None  # a bound GET form whose fields narrow the rows (it filters itself)
 
     def __iter__(self):
         return iter(self.page)

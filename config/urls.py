@@ -1,6 +1,7 @@
 """Panel URLs: each app's declared mounts (``<app>/panel.py``). Portal hosts get their own
 URLconf from the tenant middleware."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,6 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *(path(mount.path, include(mount.urls)) for mount in url_mounts()),
 ]
+
+if settings.DEV_FAKE_GATEWAYS:  # config.settings.dev: `make run` pays through local fakes
+    urlpatterns.append(path("dev/", include("tests.fakes.django_mount")))
 
 handler403 = "accounts.views.errors.forbidden"
 handler404 = "accounts.views.errors.not_found"

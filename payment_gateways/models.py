@@ -94,3 +94,132 @@ class Gateway(TenantModel):
     @property
     def is_live(self) -> bool:
         return self.mode == self.Mode.LIVE
+
+
+class Payment(TenantModel):
+    """One payment: who pays whom, for what, through which gateway, and how it ended.
+
+    It moves Pending → Completed / Cancelled / Failed once (``payments.services``); only the
+    gateway's word (a signed webhook, or a server-side check on return) completes it. ``target``
+    says what a completion credits: the account's balance now (``target_kind="account"``), a
+    portal customer's balance later (``payments.targets``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    METHOD_LABELS = {Gateway.Type.STRIPE: "Credit card", Gateway.Type.PAYPAL: "PayPal"}
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # What a completion credits (payments/targets.py): a kind and, for kinds other than the
+    # account itself, the credited row's id.
+    target_kind = models.CharField(max_length=20, default="account")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    # The account's own gateway (portal payments), or empty for the platform's gateway of
+    # ``provider`` (configured in settings). ``channel`` names either, for the uniqueness below.
+    # A deleted gateway keeps its payments (their history and receipts); they can no longer be
+    # confirmed through it.
+    gateway = models.ForeignKey(
+        Gateway, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    provider = models.CharField(max_length=10, choices=Gateway.Type.choices)
+    channel = models.CharField(max_length=64, help_text="platform:<type> or gateway:<uuid>")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # The gateway's ids: Stripe's Checkout Session / PayPal's payment (PAYID-…), and the
+    # transaction that moved the money (Stripe's PaymentIntent, PayPal's sale).
+    checkout_id = models.CharField(max_length=255, blank=True, default="")
+    transaction_id = models.CharField(max_length=255, blank=True, default="")
+    payer = models.CharField(
+        max_length=254, blank=True, default="", help_text="as the gateway says"
+    )
+    failure_reason = models.TextField(blank=True, default="")
+    started_by = models.ForeignKey(
+        "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            # One transaction id credits one payment, per gateway.
+            models.UniqueConstraint(
+                fields=["channel", "transaction_id"],
+                condition=~models.Q(transaction_id=""),
+                name="payment_transaction_unique_per_gateway",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "checkout_id"],
+                condition=~models.Q(checkout_id=""),
+                name="payment_checkout_unique_per_gateway",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payment_amount_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "created", "id"], name="payment_account_created"),
+            models.Index(
+                fields=["account", "status", "created", "id"], name="payment_account_status"
+            ),
+            models.Index(fields=["account", "amount", "id"], name="payment_account_amount"),
+            # The expiry job: old Pending payments of every account.
+            models.Index(fields=["status", "created"], name="payment_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount} {self.currency})"
+
+    @property
+    def method_label(self) -> str:
+        return self.METHOD_LABELS.get(self.provider, self.provider)
+
+    @property
+    def reference(self) -> str:
+        """The short reference shown on pages and receipts (the full uuid goes to the gateway)."""
+        return self.uuid.hex[:12].upper()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+
+class BalanceEntry(TenantModel):
+    """One credit to a balance, written in the same transaction as the balance update: the
+    balance can be re-derived from the ledger (first ``balance_after - amount`` is the opening
+    balance) and audited. At most one entry per payment (the database says so too)."""
+
+    target_kind = models.CharField(max_length=20, default="account")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.RESTRICT, related_name="ledger_entry"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    balance_after = models.DecimalField(max_digits=14, decimal_places=4)
+    description = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name_plural = "balance entries"
+        indexes = [
+            models.Index(
+                fields=["account", "target_kind", "target_id", "created", "id"],
+                name="balance_entry_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+} {self.currency} → {self.balance_after}"

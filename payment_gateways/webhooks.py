@@ -1,18 +1,18 @@
-"""The webhook URL scheme, fixed here: ``/webhooks/<type>/<gateway uuid>/``.
+"""The webhook URL scheme, fixed here.
 
-The API tab shows each gateway's URL for the operator to paste into PayPal's or Stripe's
-dashboard. Receiving the calls is the payments issue's: it adds, in config/urls.py,
+- ``/webhooks/<type>/<gateway uuid>/``: an account's own gateway. The API tab shows each
+  gateway's URL for the operator to paste into PayPal's or Stripe's dashboard.
+- ``/webhooks/platform/<type>/``: the platform's own Stripe and PayPal (Account top-ups, from
+  the PLATFORM_* settings); the platform operator pastes these into its dashboards.
 
-    path(WEBHOOK_ROUTE, payment_gateways.views.webhook, name="webhook")
-
-with a ``@public`` view that finds the gateway by type and uuid and hands the request to
-``client_for(gateway).parse_webhook(...)``. Until then the path is not routed, so a delivery
-gets a 404 and the gateway retries it later (Stripe and PayPal both retry for days).
+Both are routed by ``payments/webhook_urls.py`` to ``payments/webhooks.py`` (public, CSRF-exempt:
+only the gateway's signature counts).
 """
 
 from accounts.links import panel_url
 
 WEBHOOK_ROUTE = "webhooks/<slug:gateway_type>/<uuid:gateway_uuid>/"
+PLATFORM_WEBHOOK_ROUTE = "webhooks/platform/<slug:gateway_type>/"
 
 
 def webhook_path(gateway) -> str:
@@ -23,3 +23,7 @@ def webhook_url(gateway) -> str:
     """The absolute URL on the panel's public address (PANEL_BASE_URL), whatever host the
     operator reached the panel on: the gateway must call the address the world knows."""
     return panel_url(webhook_path(gateway))
+
+
+def platform_webhook_path(gateway_type: str) -> str:
+    return f"/webhooks/platform/{gateway_type}/"

@@ -1,9 +1,7 @@
 """The Audit Log page: read only, newest first, filtered, paged, and exported as streamed CSV."""
 
-import csv
 from datetime import UTC
 
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,9 +10,10 @@ from django.views.decorators.http import require_safe
 from accounts.permissions import requires
 
 from ..audit import field_label, value_text
+from ..csv_export import streamed_csv
 from ..formatting import format_datetime
 from ..forms import AuditFilterForm
-from ..lists import AddChoice, Column, Listing
+from ..lists import Column, Listing
 from ..models import AuditEntry
 
 AUDIT_LOG = Listing(
@@ -61,9 +60,7 @@ def audit_log(request):
     query = request.GET.copy()
     query.pop("page", None)
     export = reverse("accounts:audit_log_export") + (f"?{query.urlencode()}" if query else "")
-    listing = AUDIT_LOG.bind(
-        request, entries, filters=form, links=[AddChoice("Export CSV", export)]
-    )
+    listing = AUDIT_LOG.bind(request, entries, filters=form, export_url=export)
     return render(request, "accounts/audit_log.html", {"entries": listing})
 
 
@@ -74,24 +71,9 @@ def audit_log_export(request):
     _, entries = _filtered(request)
     # The time zone is read now: the response streams after the middleware has returned.
     date_format, tz_name = request.account.date_format, timezone.get_current_timezone_name()
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_HEADER)
-        for entry in entries.iterator(chunk_size=1000):
-            yield writer.writerow(_csv_row(entry, date_format, tz_name))
-
+    rows = (_csv_row(entry, date_format, tz_name) for entry in entries.iterator(chunk_size=1000))
     stamp = timezone.localdate().isoformat()
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-    return response
-
-
-class _Echo:
-    """A file-like object whose write() returns the line, for csv.writer in a generator."""
-
-    def write(self, value):
-        return value
+    return streamed_csv(f"audit-log-{stamp}.csv", CSV_HEADER, rows)
 
 
 def _csv_row(entry: AuditEntry, date_format: str, tz_name: str) -> list[str]:
@@ -101,22 +83,13 @@ def _csv_row(entry: AuditEntry, date_format: str, tz_name: str) -> list[str]:
     )
     details = "; ".join(f"{field_label(k)}: {value_text(v)}" for k, v in entry.data.items())
     return [
-        _cell(value)
-        for value in (
-            format_datetime(entry.created, date_format, tz_name),
-            entry.created.astimezone(UTC).isoformat(),
-            entry.actor_label,
-            entry.ip or "",
-            entry.section,
-            entry.event_text,
-            entry.target_label,
-            changes,
-            details,
-        )
+        format_datetime(entry.created, date_format, tz_name),
+        entry.created.astimezone(UTC).isoformat(),
+        entry.actor_label,
+        entry.ip or "",
+        entry.section,
+        entry.event_text,
+        entry.target_label,
+        changes,
+        details,
     ]
-
-
-def _cell(value) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

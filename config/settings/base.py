@@ -236,6 +236,40 @@ SIP_ALLOW_PRIVATE_TARGETS = env.bool("SIP_ALLOW_PRIVATE_TARGETS", default=False)
 # Lookup packages (Packages and Usage tabs): catalogue prices are in this ISO 4217 currency;
 # usage is charged in each account's own currency at the exchange rate set in the admin.
 PLATFORM_CURRENCY = env("PLATFORM_CURRENCY", default="USD")
+# Payments (the Payments tab): accounts top up their balance through the platform's own Stripe
+# and PayPal accounts, set here. A method whose keys are blank is not offered. Webhooks reach
+# /webhooks/platform/stripe/ and /webhooks/platform/paypal/ (paste them into the dashboards).
+PLATFORM_STRIPE_SECRET_KEY = env("PLATFORM_STRIPE_SECRET_KEY", default="")
+PLATFORM_STRIPE_PUBLISHABLE_KEY = env("PLATFORM_STRIPE_PUBLISHABLE_KEY", default="")
+PLATFORM_STRIPE_MODE = env("PLATFORM_STRIPE_MODE", default="test")  # test | live
+PLATFORM_STRIPE_WEBHOOK_SECRET = env("PLATFORM_STRIPE_WEBHOOK_SECRET", default="")
+PLATFORM_PAYPAL_CLIENT_ID = env("PLATFORM_PAYPAL_CLIENT_ID", default="")
+PLATFORM_PAYPAL_SECRET = env("PLATFORM_PAYPAL_SECRET", default="")
+PLATFORM_PAYPAL_MODE = env("PLATFORM_PAYPAL_MODE", default="sandbox")  # sandbox | live
+PLATFORM_PAYPAL_WEBHOOK_ID = env("PLATFORM_PAYPAL_WEBHOOK_ID", default="")
+PLATFORM_PAYPAL_RECEIVER_EMAIL = env("PLATFORM_PAYPAL_RECEIVER_EMAIL", default="")
+# Custom amounts must lie between these (in the account's currency); preset amounts outside
+# them are not offered. A Pending payment older than PAYMENT_PENDING_HOURS is Cancelled by
+# `manage.py expire_payments` (run it hourly from a scheduler).
+PAYMENT_MIN = env.str("PAYMENT_MIN", default="10")
+PAYMENT_MAX = env.str("PAYMENT_MAX", default="10000")
+PAYMENT_PENDING_HOURS = env.int("PAYMENT_PENDING_HOURS", default=24)
+# Where the Make Payment form may send the browser (the CSP's form-action on that page).
+PAYMENT_REDIRECT_ORIGINS = env.list(
+    "PAYMENT_REDIRECT_ORIGINS",
+    default=[
+        "https://checkout.stripe.com",
+        "https://www.paypal.com",
+        "https://www.sandbox.paypal.com",
+    ],
+)
+# The platform as it appears on receipts.
+PLATFORM_COMPANY_NAME = env("PLATFORM_COMPANY_NAME", default="VoIP Console")
+PLATFORM_COMPANY_ADDRESS = env.list("PLATFORM_COMPANY_ADDRESS", default=[])  # one item a line
+PLATFORM_COMPANY_EMAIL = env("PLATFORM_COMPANY_EMAIL", default="")
+PLATFORM_COMPANY_TAX_ID = env("PLATFORM_COMPANY_TAX_ID", default="")
+# Development only (config.settings.dev): local fake Stripe and PayPal served under /dev/.
+DEV_FAKE_GATEWAYS = False
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -22,3 +22,27 @@ SMTP_ALLOW_PRIVATE_HOSTS = env.bool("SMTP_ALLOW_PRIVATE_HOSTS", default=True)
 SMTP_ALLOWED_PORTS = env.list("SMTP_ALLOWED_PORTS", cast=int, default=[25, 465, 587, 1025, 2525])
 # The demo servers sit on documentation and loopback addresses: let the health check reach them.
 SIP_ALLOW_PRIVATE_TARGETS = True
+# Payments in `make run` go to local fake Stripe and PayPal servers (tests/fakes), served by this
+# same runserver under /dev/fake-stripe/ and /dev/fake-paypal/ (config/urls.py), with the SDKs'
+# API bases pointed at them: the demo's payments, checkout pages and signed webhooks all stay on
+# this machine. Set DEV_FAKE_GATEWAYS=false (and real sandbox keys) to use the real sandboxes.
+DEV_FAKE_GATEWAYS = env.bool("DEV_FAKE_GATEWAYS", default=True)
+if DEV_FAKE_GATEWAYS:
+    STRIPE_API_BASE = env("STRIPE_API_BASE", default=f"{PANEL_BASE_URL}/dev/fake-stripe")
+    PAYPAL_SANDBOX_API_BASE = env(
+        "PAYPAL_SANDBOX_API_BASE", default=f"{PANEL_BASE_URL}/dev/fake-paypal"
+    )
+    PLATFORM_STRIPE_SECRET_KEY = PLATFORM_STRIPE_SECRET_KEY or "sk_test_devplatform0000000000000000"
+    PLATFORM_STRIPE_PUBLISHABLE_KEY = (
+        PLATFORM_STRIPE_PUBLISHABLE_KEY or "pk_test_devplatform0000000000000000"
+    )
+    PLATFORM_STRIPE_WEBHOOK_SECRET = PLATFORM_STRIPE_WEBHOOK_SECRET or "whsec_devplatform0000000000"
+    PLATFORM_PAYPAL_CLIENT_ID = PLATFORM_PAYPAL_CLIENT_ID or "AZdevplatformclient000000000000"
+    PLATFORM_PAYPAL_SECRET = PLATFORM_PAYPAL_SECRET or "ELdevplatformsecret000000000000"
+    PLATFORM_PAYPAL_WEBHOOK_ID = PLATFORM_PAYPAL_WEBHOOK_ID or "8DEVPLATFORMWEBHOOK"
+    PLATFORM_PAYPAL_RECEIVER_EMAIL = (
+        PLATFORM_PAYPAL_RECEIVER_EMAIL or "payments@voip-console.example"
+    )
+    PAYMENT_REDIRECT_ORIGINS = [*PAYMENT_REDIRECT_ORIGINS, PANEL_BASE_URL]
+PLATFORM_COMPANY_ADDRESS = PLATFORM_COMPANY_ADDRESS or ["1 Demo Street", "Springfield"]
+PLATFORM_COMPANY_EMAIL = PLATFORM_COMPANY_EMAIL or "billing@voip-console.example"

@@ -1,7 +1,9 @@
-"""Gateway adapters, one module per provider, chosen by the gateway's type.
+"""Gateway adapters, chosen by the gateway's type: per provider, the credentials check
+(``stripe.py``, ``paypal.py``) and the payment calls beside it (``stripe_payments.py``,
+``paypal_payments.py``, whose clients extend the check's).
 
-Only ``providers/stripe.py`` and ``providers/paypal.py`` import the providers' SDKs; everything
-else reaches a gateway through :func:`client_for` and the :class:`GatewayClient` interface.
+Only the provider modules of this package import the providers' SDKs; everything else reaches a
+gateway through :func:`client_for` and the :class:`GatewayClient` interface.
 """
 
 from django.conf import settings
@@ -15,13 +17,13 @@ __all__ = ["CheckResult", "Credentials", "GatewayClient", "api_base", "client_fo
 def _client_class(gateway_type: str) -> type[GatewayClient]:
     # Imported on use: the SDKs cost start-up time and only the API tab needs them.
     if gateway_type == Gateway.Type.STRIPE:
-        from .stripe import StripeGatewayClient
+        from .stripe_payments import StripePaymentsClient
 
-        return StripeGatewayClient
+        return StripePaymentsClient
     if gateway_type == Gateway.Type.PAYPAL:
-        from .paypal import PayPalGatewayClient
+        from .paypal_payments import PayPalPaymentsClient
 
-        return PayPalGatewayClient
+        return PayPalPaymentsClient
     raise ValueError(f"no adapter for gateway type {gateway_type!r}")
 
 

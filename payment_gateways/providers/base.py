@@ -5,9 +5,14 @@ outside any transaction. Secrets travel in :class:`Credentials`, whose repr is m
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..models import last4
+
+if TYPE_CHECKING:
+    from .payments import Checkout, GatewayAnswer, Order, WebhookEvent
 
 MAX_MESSAGE = 500
 
@@ -55,28 +60,31 @@ class GatewayClient(ABC):
     def verify(self) -> CheckResult:
         """Call the gateway with the credentials; never raises for what the gateway answers."""
 
-    def start_payment(self, *, amount, currency: str, description: str, return_url: str):
-        """Create the payment at the gateway and return where to send the payer.
+    # The payment side (payments/services.py), implemented per provider in
+    # providers/<provider>_payments.py. Network only, like verify(); they raise GatewayError
+    # (a plain sentence) when the gateway refuses or cannot be reached.
 
-        A seam for the payments issue (SPEC §7-8), which implements it per provider.
-        """
-        raise NotImplementedError("start_payment arrives with the payments issue")
+    def start_checkout(self, order: "Order") -> "Checkout":
+        """Create the checkout at the gateway and say where to send the payer."""
+        raise NotImplementedError
 
-    def confirm_return(self, *, payment_reference: str, query: dict):
-        """Check with the gateway, server side, what a payer's return to the site means.
+    def confirm_return(self, checkout_id: str, query: Mapping[str, str]) -> "GatewayAnswer":
+        """Ask the gateway, server side, what became of ``checkout_id`` when the payer comes
+        back (PayPal: execute the approved payment). ``query`` is the return URL's query string:
+        hints at most, never trusted."""
+        raise NotImplementedError
 
-        A seam for the payments issue, which implements it per provider.
-        """
-        raise NotImplementedError("confirm_return arrives with the payments issue")
+    def cancel_checkout(self, checkout_id: str) -> "GatewayAnswer":
+        """The payer came back through the cancel link: close the checkout at the gateway where
+        it can be closed, and say what it is now (it may have been paid after all)."""
+        raise NotImplementedError
 
-    def parse_webhook(self, *, body: bytes, headers: dict):
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> "WebhookEvent":
         """Verify a webhook's signature (Stripe: ``whsec_`` secret; PayPal: the
         ``v1/notifications/verify-webhook-signature`` call with the Webhook ID, since the SDK's
-        ``WebhookEvent.verify`` is broken with current pyOpenSSL) and return the event.
-
-        A seam for the payments issue, which routes ``webhooks.WEBHOOK_ROUTE`` to it.
-        """
-        raise NotImplementedError("parse_webhook arrives with the payments issue")
+        ``WebhookEvent.verify`` is broken with current pyOpenSSL) and read the event. Raises
+        InvalidWebhook for anything that is not the gateway's."""
+        raise NotImplementedError
 
     # Helpers for the adapters' messages.
 

@@ -36,3 +36,29 @@ def populate(world) -> None:
                 "webhook_id": f"WH{side.upper()}0000000000",
             },
         )
+    populate_payments(world)
+
+
+def populate_payments(world) -> None:
+    """A payment per side: ``payment_b`` Completed (with its ledger row, from an opening balance
+    lowered by its amount so B's balance reads as before), ``payment_a`` Cancelled (so A's
+    currency stays changeable and A's balance untouched for the other apps' tests)."""
+    from decimal import Decimal
+
+    from django.db.models import F
+
+    from accounts.models import Account
+    from payment_gateways.payments import services
+    from payment_gateways.tests.factories import paid_payment, pending_payment
+
+    account_b = world["b"]
+    Account.objects.filter(pk=account_b.pk).update(balance=F("balance") - Decimal("250.00"))
+    world["payment_b"] = paid_payment(account_b, "250.00", user=world["admin_b"])
+    account_b.refresh_from_db()
+    payment_a = pending_payment(world["a"], "50.00", user=world["admin_a"])
+    services.close_payment(payment_a, "cancelled", "You cancelled the payment.", actor=PLATFORM)
+    world["payment_a"] = payment_a
+    for side in ("a", "b"):
+        payment = world[f"payment_{side}"]
+        markers = [payment.reference, payment.checkout_id, payment.transaction_id]
+        world.setdefault(f"markers_{side}", []).extend(m for m in markers if m)

@@ -48,6 +48,7 @@ NOT_A_PAGE = {
     "domains:logo": "the domain's logo image, not a page",
     "accounts:audit_log_export": "a CSV download, not a page",
     "usage:export": "a CSV download, not a page",
+    "payments:export": "a CSV download, not a page",
     "users:email_cancel": "POST-only: cancels the pending e-mail change; a GET answers 405",
     "users:mobile_send": "POST-only: texts a confirmation code; a GET answers 405",
     "users:two_factor_backup_codes_new": "POST-only (needs a current code); a GET answers 405",

@@ -15,6 +15,7 @@ import secrets
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
+from .paypal_checkout import PaymentsFake, PaymentsRoutes
 from .server import FakeHandler, FakeServer
 
 OMIT = object()  # in token_changes: leave the field out of the answer
@@ -25,10 +26,12 @@ SCOPE = (
 )
 
 
-class PayPalHandler(FakeHandler):
+class PayPalHandler(PaymentsRoutes, FakeHandler):
     server_version = "PayPal"
 
     def route(self, body: bytes) -> None:
+        if self.route_payments(body):  # payments, approval page, webhooks (paypal_checkout)
+            return
         fake: FakePayPal = self.server.fake
         path = self.path.split("?", 1)[0]
         if self.command == "POST" and path == "/v1/oauth2/token":
@@ -108,7 +111,7 @@ class PayPalHandler(FakeHandler):
         return {"Paypal-Debug-Id": self._debug_id(), "Cache-Control": "max-age=0, no-cache"}
 
 
-class FakePayPal(FakeServer):
+class FakePayPal(PaymentsFake, FakeServer):
     handler = PayPalHandler
 
     def __init__(self, environment: str = "sandbox"):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from .server import FakeHandler, FakeServer
+from .stripe_checkout import CheckoutFake, CheckoutRoutes
 
 API_VERSION = "2026-10-28.endive"
 OMIT = object()  # in balance_changes: leave the field out of the answer
@@ -60,10 +61,12 @@ def _lists(node):
     return {k: _lists(v) for k, v in node.items()}
 
 
-class StripeHandler(FakeHandler):
+class StripeHandler(CheckoutRoutes, FakeHandler):
     server_version = "nginx"
 
     def route(self, body: bytes) -> None:
+        if self.route_checkout(body):  # Checkout Sessions and the hosted page (stripe_checkout)
+            return
         fake: FakeStripe = self.server.fake
         path = self.path.split("?", 1)[0]
         key = self._key()
@@ -150,7 +153,7 @@ class StripeHandler(FakeHandler):
         }
 
 
-class FakeStripe(FakeServer):
+class FakeStripe(CheckoutFake, FakeServer):
     handler = StripeHandler
 
     def __init__(self):
