@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate demo worker clean
+.PHONY: run test lint format migrate demo worker clean mutants mutmut
 
 # Each stamp re-installs when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -38,8 +38,19 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Planted defects (tests/mutants/catalogue.py), each in a copy of the tree: fails if one survives.
+# Then mutmut over accounts/tenancy.py and accounts/permissions.py against the survivor budget.
+mutants: $(VENV)/.installed-dev mutmut
+	$(PY) -m tests.mutants.run -- -n 2
+
+mutmut: $(VENV)/.installed-dev
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 > /dev/null
+	$(VENV)/bin/mutmut export-cicd-stats > /dev/null
+	$(PY) -m tests.mutants.budget
+
 worker: $(VENV)/.installed
 	TASK_BACKEND=database $(PY) manage.py db_worker
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache mutants

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import wraps
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
@@ -29,6 +28,7 @@ MODULES: Mapping[str, Module] = LazyRegistry(modules)
 ALLOW = "allow"
 DENY = "deny"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ADMINS_ONLY = "This page is for Administrators of the account."
 
 
 def combine(group_permissions) -> dict[str, str]:
@@ -76,7 +76,6 @@ class Access:
     """What one staff user may do. Built once per request; services ask it again before writing."""
 
     def __init__(self, user):
-        self.user = user
         self.is_staff_user = bool(
             user is not None and user.is_authenticated and user.is_active and user.account_id
         )
@@ -96,10 +95,8 @@ class Access:
     def can_admin(self, write: bool = False) -> bool:
         return self.is_admin and not (write and self.read_only)
 
-    def denial(self, module: str | None, write: bool) -> str:
-        """Why access is refused, in words for the 403 page."""
-        if module is None:
-            return "This page is for Administrators of the account."
+    def denial(self, module: str, write: bool) -> str:
+        """Why access to ``module`` is refused, in words for the 403 page."""
         label = MODULES[module].label
         if write and self.can_view(module):
             return f"Your user is read only: you may view {label} but not change it."
@@ -153,7 +150,7 @@ def _staff_refusal(request):
     from django.contrib.auth.views import redirect_to_login  # needs the user model loaded
 
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return redirect_to_login(request.get_full_path())  # to settings.LOGIN_URL
     if not request.access.is_staff_user:
         return forbidden(request, "This panel is for staff users of an account.")
     return None
@@ -187,11 +184,7 @@ def admin_only(view):
             return refusal
         needs_write = request.method not in SAFE_METHODS
         if not request.access.can_admin(write=needs_write):
-            message = (
-                "Your user is read only."
-                if request.access.is_admin
-                else request.access.denial(None, needs_write)
-            )
+            message = "Your user is read only." if request.access.is_admin else ADMINS_ONLY
             return forbidden(request, message)
         return None
 
