@@ -18,6 +18,8 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect
 
 from .errors import Refused
+from .parallel import MAX_CHECKS_PER_REQUEST
+from .requests import safe_next_url
 
 PER_PAGE = 25
 MAX_QUERY = 100
@@ -177,4 +179,26 @@ def bulk_delete(request, delete, *, noun: str, plural: str = "", back: str):
                 messages.success(request, f"Deleted {len(deleted)} {word}: {', '.join(deleted)}.")
             else:
                 messages.error(request, f"None of the selected {plural} exist any more.")
+    return redirect(back)
+
+
+def check_selected(request, queryset, check, *, noun: str, plural: str = "", back: str, note=""):
+    """The toolbar's refresh, the same on every list: ``check(rows)`` runs the outside checks of
+    the ticked rows among ``queryset`` (the account's, so other accounts' ids match nothing), at
+    most MAX_CHECKS_PER_REQUEST at a time (``note`` tells what happens to the rest); back to the
+    list (or the ``next`` it came from) with the messages ``check`` left."""
+    plural = plural or f"{noun}s"
+    back = safe_next_url(request) or back
+    if request.method != "POST":  # a bookmarked or reloaded action URL
+        return redirect(back)
+    ids = selected_ids(request)
+    if len(ids) > MAX_CHECKS_PER_REQUEST:
+        limit = f"Check at most {MAX_CHECKS_PER_REQUEST} {plural} at a time"
+        messages.error(request, f"{limit}; {note}." if note else f"{limit}.")
+        return redirect(back)
+    rows = list(queryset.filter(pk__in=ids))
+    if rows:
+        check(rows)
+    else:
+        messages.error(request, f"Select the {plural} to check.")
     return redirect(back)

@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.errors import Refused, show_refusal
-from accounts.lists import Column, Listing, bulk_delete, selected_ids
-from accounts.parallel import MAX_CHECKS_PER_REQUEST
+from accounts.lists import Column, Listing, bulk_delete, check_selected
 from accounts.permissions import requires
 from accounts.requests import safe_next_url
 from accounts.tenancy import get_for_account_or_404
@@ -157,18 +156,16 @@ def domain_check(request, pk):
 @requires("domains", write=True)
 def domain_refresh(request):
     """The toolbar's refresh: re-check the selected domains, then show the list again."""
-    if request.method == "POST":
-        selected = selected_ids(request)
-        if len(selected) > MAX_CHECKS_PER_REQUEST:
-            messages.error(
-                request,
-                f"Check at most {MAX_CHECKS_PER_REQUEST} domains at a time; "
-                "every domain is also re-checked automatically.",
-            )
-        elif selected:
-            domains = PortalDomain.objects.for_account(request.account).filter(pk__in=selected)
-            _report(request, services.check_domains(actor=request.actor, domains=domains))
-    return redirect(safe_next_url(request) or reverse("domains:list"))
+    return check_selected(
+        request,
+        PortalDomain.objects.for_account(request.account),
+        lambda domains: _report(
+            request, services.check_domains(actor=request.actor, domains=domains)
+        ),
+        noun="domain",
+        back=reverse("domains:list"),
+        note="every domain is also re-checked automatically",
+    )
 
 
 @requires("domains", write=True)

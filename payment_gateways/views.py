@@ -8,8 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
 from accounts.errors import Refused, show_refusal
-from accounts.lists import AddChoice, Column, Listing, bulk_delete, selected_ids
-from accounts.parallel import MAX_CHECKS_PER_REQUEST
+from accounts.lists import AddChoice, Column, Listing, bulk_delete, check_selected
 from accounts.permissions import requires
 from accounts.tenancy import get_for_account_or_404
 
@@ -96,21 +95,18 @@ def gateway_edit(request, pk):
 @requires("api", write=True)
 def gateway_refresh(request):
     """Re-check the selected gateways with their gateway (the toolbar's refresh button)."""
-    if request.method != "POST":
-        return redirect("payment_gateways:list")  # a bookmarked or reloaded action URL
-    gateways = list(
-        Gateway.objects.for_account(request.account).filter(pk__in=selected_ids(request))
+
+    def verify(gateways):
+        for gateway in services.verify_gateways(actor=request.actor, gateways=gateways):
+            _report(request, gateway, "checked")
+
+    return check_selected(
+        request,
+        Gateway.objects.for_account(request.account),
+        verify,
+        noun="gateway",
+        back=reverse("payment_gateways:list"),
     )
-    if not gateways:
-        messages.error(request, "Select the gateways to check.")
-        return redirect("payment_gateways:list")
-    if len(gateways) > MAX_CHECKS_PER_REQUEST:
-        messages.error(request, f"Check at most {MAX_CHECKS_PER_REQUEST} gateways at a time.")
-        return redirect("payment_gateways:list")
-    checked = services.verify_gateways(actor=request.actor, gateways=gateways)
-    for gateway in checked:
-        _report(request, gateway, "checked")
-    return redirect("payment_gateways:list")
 
 
 @requires("api", write=True)

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.errors import Refused, show_refusal
-from accounts.lists import Column, Listing, selected_ids
-from accounts.parallel import MAX_CHECKS_PER_REQUEST
+from accounts.lists import Column, Listing, check_selected
 from accounts.permissions import requires
 from accounts.requests import safe_next_url
 from accounts.tenancy import get_for_account_or_404
@@ -88,24 +87,22 @@ def server_list(request):
 @requires("servers", write=True)
 def server_refresh(request):
     """The toolbar's refresh: health-check the selected servers, then show the list again."""
-    if request.method == "POST":
-        selected = selected_ids(request)
-        if len(selected) > MAX_CHECKS_PER_REQUEST:
-            messages.error(
-                request,
-                f"Check at most {MAX_CHECKS_PER_REQUEST} servers at a time; "
-                "every server is also checked regularly.",
-            )
-        elif selected:
-            servers = Server.objects.for_account(request.account).filter(pk__in=selected)
-            checks = services.check_servers(actor=request.actor, servers=servers)
-            if len(checks) == 1:
-                _report(request, checks[0])
-            elif checks:
-                _report_many(request, checks)
-        else:
-            messages.error(request, "Select the servers to check.")
-    return redirect(safe_next_url(request) or reverse("servers:list"))
+
+    def health_check(servers):
+        checks = services.check_servers(actor=request.actor, servers=servers)
+        if len(checks) == 1:
+            _report(request, checks[0])
+        elif checks:
+            _report_many(request, checks)
+
+    return check_selected(
+        request,
+        Server.objects.for_account(request.account),
+        health_check,
+        noun="server",
+        back=reverse("servers:list"),
+        note="every server is also checked regularly",
+    )
 
 
 @requires("servers")

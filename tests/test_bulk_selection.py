@@ -26,8 +26,25 @@ def test_forged_ids_are_refused_without_an_error(world, client_admin_a, url, for
     assert after["b"] == before["b"]
 
 
-def test_refresh_refuses_too_many_at_once(world, client_admin_a):
-    response = client_admin_a.post(
-        "/account/domains/refresh/", {"selected": [str(n) for n in range(1, 40)]}, follow=True
-    )
-    assert "Check at most 25 domains at a time" in response.content.decode()
+REFRESHES = {
+    "/account/api/refresh/": "gateways",
+    "/account/domains/refresh/": "domains",
+    "/servers/refresh/": "servers",
+}
+
+
+@pytest.mark.parametrize("url, plural", REFRESHES.items())
+def test_every_refresh_refuses_too_many_at_once_and_asks_for_a_selection(
+    world, client_admin_a, url, plural
+):
+    too_many = {"selected": [str(n) for n in range(1, 27)]}
+    page = client_admin_a.post(url, too_many, follow=True).content.decode()
+    assert f"Check at most 25 {plural} at a time" in page
+    page = client_admin_a.post(url, {}, follow=True).content.decode()
+    assert f"Select the {plural} to check." in page
+    # Another account's ids: nothing of theirs is checked or changed.
+    theirs = {"selected": [str(pk) for pk in range(1, 20)]}
+    before = tenant_rows(world["b"])
+    assert client_admin_a.post(url, theirs).status_code == 302
+    assert tenant_rows(world["b"]) == before
+    assert client_admin_a.get(url).status_code == 302
