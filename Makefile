@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate demo worker clean mutants mutmut
+.PHONY: run serve test lint format migrate demo worker clean mutants mutmut
 
 # Each stamp re-installs when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -26,6 +26,16 @@ run: $(VENV)/.installed
 	$(PY) manage.py sip_responder --port 5070 & responder=$$!; \
 	trap 'kill $$responder 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production serving on this machine: gunicorn (config/gunicorn.py) and the task worker beside it.
+# Needs the production settings' environment (.env.example): DJANGO_SECRET_KEY, FIELD_ENCRYPTION_KEYS,
+# PANEL_BASE_URL, DATABASE_URL...
+serve: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput -v 0
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

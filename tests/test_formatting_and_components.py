@@ -166,8 +166,16 @@ def test_form_row_links_errors_and_help_to_the_input():
     [("Verified", "ok"), ("Failed", "bad"), ("Not checked", "warn"), ("Something", "neutral")],
 )
 def test_status_badge_tones(status, tone):
-    html = _render('{% include "components/badge.html" with status=status %}', status=status)
-    assert f'class="badge badge--{tone}">{status}' in html
+    html = _render("{% badge status %}", status=status)
+    assert html == f'<span class="badge badge--{tone}">{status}</span>'
+
+
+def test_a_badge_escapes_its_words_and_shows_a_detail():
+    html = _render("{% badge status detail %}", status="<i>Verified</i>", detail="<b>2 min ago</b>")
+    assert html == (
+        '<span class="badge badge--neutral">&lt;i&gt;Verified&lt;/i&gt;'
+        " <small>&lt;b&gt;2 min ago&lt;/b&gt;</small></span>"
+    )
 
 
 def test_help_is_a_page_without_javascript_and_a_fragment_for_the_dialog(client_admin_a):

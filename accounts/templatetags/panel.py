@@ -11,6 +11,7 @@
 from django import template
 from django.template.base import token_kwargs
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.formatting import DEFAULT_DATE_FORMAT, format_date, format_datetime, format_money
@@ -144,6 +145,17 @@ _TONES = {
 def badge_tone(status) -> str:
     status = str(status).strip().lower()
     return next((tone for tone, names in _TONES.items() if status in names), "neutral")
+
+
+@register.simple_tag
+def badge(status, detail="") -> str:
+    """A status badge, toned by the status' words (a tag, not an include: it is in list rows)."""
+    tone = badge_tone(status)
+    if detail:
+        return format_html(
+            '<span class="badge badge--{}">{} <small>{}</small></span>', tone, status, detail
+        )
+    return format_html('<span class="badge badge--{}">{}</span>', tone, status)
 
 
 @register.filter

@@ -17,6 +17,8 @@ class Mutant:
     old: str
     new: str
     what: str
+    # More (old, new) edits of the same file, e.g. the import the defect needs to be valid code.
+    also: tuple[tuple[str, str], ...] = ()
 
 
 CATALOGUE = [
@@ -33,6 +35,12 @@ CATALOGUE = [
         '@requires("api")\n@require_safe\ndef gateway_list',
         "@signed_in\n@require_safe\ndef gateway_list",
         "the gateway list needs only a sign-in, not the API module",
+        also=(
+            (
+                "from accounts.permissions import requires\n",
+                "from accounts.permissions import requires, signed_in\n",
+            ),
+        ),
     ),
     Mutant(
         "allow-beats-deny",

@@ -46,9 +46,11 @@ def run(mutant, pytest_args: list[str]) -> tuple[bool, float, str]:
         copy_tree(tree)
         path = tree / mutant.path
         text = path.read_text()
-        if text.count(mutant.old) != 1:
-            return False, 0.0, f"the planted text is not (exactly once) in {mutant.path}"
-        path.write_text(text.replace(mutant.old, mutant.new))
+        for old, new in ((mutant.old, mutant.new), *mutant.also):
+            if text.count(old) != 1:
+                return False, 0.0, f"the planted text is not (exactly once) in {mutant.path}"
+            text = text.replace(old, new)
+        path.write_text(text)
         started = time.monotonic()
         result = subprocess.run(
             [
@@ -69,7 +71,8 @@ def run(mutant, pytest_args: list[str]) -> tuple[bool, float, str]:
         seconds = time.monotonic() - started
         output = (result.stdout + result.stderr).strip()
         tail = "\n".join(output.splitlines()[-3:])
-        # Caught: a test failed (pytest -x under xdist exits 2, "interrupted", after one).
+        # Caught: a test failed (pytest -x under xdist exits 2, "interrupted", after one). Errors
+        # alone (the planted code does not even import) are no catch: a defect must be valid code.
         caught = result.returncode != 0 and re.search(r"\b\d+ failed\b", output) is not None
         return caught, seconds, tail
 
