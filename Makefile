@@ -33,7 +33,7 @@ run: $(VENV)/.installed
 serve: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput -v 0
-	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py db_worker & worker=$$!; \
+	DJANGO_SETTINGS_MODULE=config.settings.production $(MAKE) --no-print-directory worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi
 
@@ -59,8 +59,13 @@ mutmut: $(VENV)/.installed-dev
 	$(VENV)/bin/mutmut export-cicd-stats > /dev/null
 	$(PY) -m tests.mutants.budget
 
+# The task worker of the configured backend: the database queue, or RQ (TASK_BACKEND=rq, Redis).
 worker: $(VENV)/.installed
-	TASK_BACKEND=database $(PY) manage.py db_worker
+	if [ "$$TASK_BACKEND" = rq ]; then \
+	  $(PY) manage.py rqworker --job-class django_tasks_rq.Job default; \
+	else \
+	  TASK_BACKEND=database $(PY) manage.py db_worker; \
+	fi
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache mutants

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
 ]
 # This project's own apps. The demo command and the tests' `world` fixture call each app's
 # optional `<app>.demo.populate(...)` and `<app>.tests.world.populate(...)` hooks in this order.
@@ -205,11 +207,14 @@ SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10)
 
 # Background tasks (Django's Tasks API through the django-tasks backport). "immediate" runs a
-# task inline; "database" queues it for `manage.py db_worker`.
+# task inline; "database" queues it for `manage.py db_worker`; "rq" queues it in Redis for
+# `manage.py rqworker --job-class django_tasks_rq.Job default` (workers on machines of their own).
 TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="database")]}}
 
 # Payment gateways (the API tab). Each provider's API base is a setting so tests and staging
