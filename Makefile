@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint format migrate demo worker clean mutants mutmut
+.PHONY: run serve bench test lint format migrate demo worker clean mutants mutmut
 
 # Each stamp re-installs when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -36,6 +36,10 @@ serve: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.production $(MAKE) --no-print-directory worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi
+
+# The benchmark (bench/README.md): seeds at scale, serves with gunicorn, drives each page with wrk.
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,152 +1,325 @@
 #!/usr/bin/env python
-"""The benchmark: seeds two accounts (few rows, many rows), starts gunicorn, drives concurrent
-load on each list page as each account's Administrator, and prints latency per page and the
-ratio Large / Small. Both accounts fill every page (50 rows), so the ratio isolates what the
-number of rows behind a list costs: a list page built right costs about the same either way.
+"""The benchmark (``make bench``): a fresh database seeded at scale, gunicorn with the repository's
+configuration under production settings, and wrk driving each page for a fixed time at a fixed
+concurrency — our pages, Django's admin on the same users, and a bare view. Prints one table
+(req/s, p50, p99, errors, queries per request) with the ratios ours / admin and ours / bare view,
+and writes it as JSON to bench/results/.
 
-    .venv/bin/python bench/run.py [--small 200] [--large 2000] [--requests 60] [--concurrency 4]
+    .venv/bin/python bench/run.py [--tiny] [--seconds 10] [--concurrency 8] [--workers 2]
 
-Uses a throw-away SQLite database (or BENCH_DATABASE_URL) and writes bench/results/latest.txt.
+PostgreSQL when DATABASE_URL (or BENCH_DATABASE_URL) points at one — a fresh database is created
+beside it and dropped after — SQLite in a temporary file otherwise.
 """
 
 import argparse
-import http.cookiejar
+import http.client
+import json
 import os
 import re
-import socket
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.seed import ADMIN_LARGE, ADMIN_SMALL, PASSWORD, Scale  # noqa: E402
+
 PY = sys.executable
-PAGES = {
-    "users": "/account/users/",
-    "users page 3": "/account/users/?page=3&sort=-last_login",
-    "audit log": "/audit/",
-    "audit log page 5": "/audit/?page=5",
-    "api gateways": "/account/api/",
-    "domains": "/account/domains/",
-}
+GUNICORN = str(Path(PY).with_name("gunicorn"))
 
 
-def free_port() -> int:
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: str
+    signed_in_as: str | None  # None: anonymous
+    compare_with: str = ""  # the label of the page this one is measured against (a ratio)
+
+
+BARE = "bare view (template, no query)"
+ADMIN_LIST = "Django admin user changelist"
+ADMIN_SEARCH = "Django admin user search"
+PAGES = [
+    Page(BARE, "/bench/bare/", None),
+    Page("Users list", "/account/users/", ADMIN_LARGE, ADMIN_LIST),
+    Page(ADMIN_LIST, "/admin/users/user/", ADMIN_LARGE),
+    Page("Users search", "/account/users/?q=User+0004", ADMIN_LARGE, ADMIN_SEARCH),
+    Page(ADMIN_SEARCH, "/admin/users/user/?q=User+0004", ADMIN_LARGE),
+    Page("Audit Log", "/audit/", ADMIN_LARGE),
+    Page("Payments", "/account/payments/", ADMIN_LARGE),
+    Page("Config", "/account/config/", ADMIN_LARGE),
+    Page("Users list, small account (growth)", "/account/users/", ADMIN_SMALL, "Users list"),
+]
+
+
+@dataclass
+class Result:
+    label: str
+    path: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    queries: int | None
+    ratio_to_bare: float | None = None
+    compared_with: str = ""
+    ratio: float | None = None  # req/s of this page / req/s of the page compared with
+
+
+def _database(tmp: Path) -> tuple[str, callable]:
+    """A fresh database URL, and how to drop it."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
+    parts = urllib.parse.urlsplit(url)
+    name = f"bench_{os.getpid()}"
+    server = parts._replace(path="/postgres").geturl()
+
+    def psql(sql):
+        subprocess.run([shutil.which("psql") or "psql", server, "-qc", sql], check=True)
+
+    psql(f"DROP DATABASE IF EXISTS {name}")
+    psql(f"CREATE DATABASE {name}")
+    return parts._replace(path=f"/{name}").geturl(), lambda: psql(f"DROP DATABASE {name}")
+
+
+def _django(env, code: str) -> str:
+    return subprocess.run(
+        [PY, "-c", "import django; django.setup()\n" + code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+QUERY_COUNTS = """
+import json, sys
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from accounts.sessions import SESSION_HOST_KEY
+from users.models import User
+counts = {}
+for label, path, email in json.loads(sys.argv[1]):
+    client = Client(HTTP_HOST="127.0.0.1")
+    if email:
+        client.force_login(User.all_accounts.get(email=email))
+        session = client.session
+        session[SESSION_HOST_KEY] = "127.0.0.1"
+        session.save()
+    client.get(path)  # warm: the per-process caches fill once
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    assert status == 200, (path, status)
+    counts[label] = len(queries)
+print(json.dumps(counts))
+"""
+
+
+def _query_counts(env) -> dict[str, int]:
+    pages = json.dumps([(p.label, p.path, p.signed_in_as) for p in PAGES])
+    output = subprocess.run(
+        [PY, "-c", "import django; django.setup()\n" + QUERY_COUNTS, pages],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output)
+
+
+def _sign_in(port: int, email: str) -> str:
+    """The Cookie header of a session signed in through the real sign-in form."""
+
+    def call(method, path, body=None, cookie=""):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": cookie}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{port}/login/"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response
+
+    def cookie(response, name):
+        found = re.search(
+            rf"{name}=([^;]+)", " ".join(response.headers.get_all("Set-Cookie") or [])
+        )
+        return found.group(1) if found else None
+
+    csrf = cookie(call("GET", "/login/"), "csrftoken")
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": csrf, "email": email, "password": PASSWORD}
+    )
+    answer = call("POST", "/login/", body, cookie=f"csrftoken={csrf}")
+    session = cookie(answer, "sessionid")
+    if answer.status != 302 or session is None:
+        raise SystemExit(f"could not sign in as {email} ({answer.status})")
+    return f"sessionid={session}; csrftoken={csrf}"
+
+
+def _wrk(port: int, page: Page, cookie: str, seconds: int, concurrency: int) -> dict:
+    output = subprocess.run(
+        [
+            shutil.which("wrk") or "wrk",
+            f"-t{min(2, concurrency)}",
+            f"-c{concurrency}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "wrk.lua"),
+            f"http://127.0.0.1:{port}{page.path}",
+        ],
+        env={**os.environ, "BENCH_COOKIE": cookie},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.split("BENCH ", 1)[1])
+
+
+def _wait(port: int, server) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit("gunicorn did not start")
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not answer")
+
+
+def run(scale: Scale, seconds: int, concurrency: int, workers: int) -> list[Result]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt install wrk)")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    database, drop = _database(tmp)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database,
+        "STATIC_ROOT": str(tmp / "static"),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+    }
+    try:
+        subprocess.run(
+            [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        subprocess.run(
+            [PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        print(f"Seeding {scale}", file=sys.stderr)
+        _django(env, f"from bench.seed import Scale, seed\nseed(Scale(**{asdict(scale)!r}))")
+        queries = _query_counts(env)
+        port = _free_port()
+        server = subprocess.Popen(
+            [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi"],
+            cwd=ROOT,
+            env={
+                **env,
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "GUNICORN_WORKERS": str(workers),
+                "GUNICORN_ACCESS_LOG": "off",
+            },
+        )
+        try:
+            _wait(port, server)
+            cookies = {email: _sign_in(port, email) for email in (ADMIN_LARGE, ADMIN_SMALL)}
+            results = []
+            for page in PAGES:
+                cookie = cookies.get(page.signed_in_as, "")
+                _wrk(port, page, cookie, 1, concurrency)  # warm up every worker
+                figures = _wrk(port, page, cookie, seconds, concurrency)
+                results.append(
+                    Result(
+                        label=page.label,
+                        path=page.path,
+                        requests_per_second=figures["requests"] / (figures["duration_us"] / 1e6),
+                        p50_ms=figures["p50_us"] / 1000,
+                        p99_ms=figures["p99_us"] / 1000,
+                        errors=figures["socket_errors"] + figures["non_2xx"],
+                        queries=queries.get(page.label),
+                    )
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    by_label = {r.label: r for r in results}
+    for page, result in zip(PAGES, results, strict=True):
+        result.ratio_to_bare = result.requests_per_second / by_label[BARE].requests_per_second
+        if page.compare_with:
+            result.compared_with = page.compare_with
+            other = by_label[page.compare_with].requests_per_second
+            result.ratio = result.requests_per_second / other
+    return results
+
+
+def _free_port() -> int:
+    import socket
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def opener_signed_in(base: str, email: str, password: str):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "email": email, "password": password}
-    ).encode()
-    request = urllib.request.Request(f"{base}/login/", data=body, headers={"Referer": f"{base}/"})
-    landed = opener.open(request).geturl()
-    if "/login/" in landed:
-        raise SystemExit(f"could not sign in as {email}")
-    return opener
+def table(results: list[Result]) -> str:
+    lines = [
+        "| page | req/s | p50 | p99 | errors | queries | / bare | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        ratio = f"{r.ratio:.2f}× {r.compared_with}" if r.ratio is not None else ""
+        lines.append(
+            f"| {r.label} | {r.requests_per_second:.0f} | {r.p50_ms:.1f} ms | {r.p99_ms:.1f} ms "
+            f"| {r.errors} | {r.queries if r.queries is not None else ''} "
+            f"| {r.ratio_to_bare:.2f}× | {ratio} |"
+        )
+    return "\n".join(lines)
 
 
-def timed_get(opener, url: str) -> float:
-    start = time.perf_counter()
-    with opener.open(url) as response:
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{url} answered {response.status}")
-    return (time.perf_counter() - start) * 1000
-
-
-def measure(opener, url: str, requests: int, concurrency: int) -> list[float]:
-    for _ in range(3):
-        timed_get(opener, url)  # warm up
-    with ThreadPoolExecutor(concurrency) as pool:
-        return list(pool.map(lambda _: timed_get(opener, url), range(requests)))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--small", type=int, default=200)
-    parser.add_argument("--large", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args()
-
-    workdir = tempfile.mkdtemp(prefix="bench-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DJANGO_DEBUG": "false",
-        "TASK_BACKEND": "immediate",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3"),
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="the test suite's scale")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results"))
+    options = parser.parse_args(argv)
+    scale = Scale.tiny() if options.tiny else Scale()
+    results = run(scale, options.seconds, options.concurrency, options.workers)
+    report = table(results)
+    print(report)
+    output = Path(options.output)
+    output.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    document = {
+        "when": stamp,
+        "scale": asdict(scale),
+        "seconds": options.seconds,
+        "concurrency": options.concurrency,
+        "workers": options.workers,
+        "database": "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite",
+        "pages": [asdict(r) for r in results],
     }
-    run = lambda *cmd: subprocess.run(cmd, cwd=ROOT, env=env, check=True)  # noqa: E731
-    run(PY, "manage.py", "migrate", "--noinput", "-v0")
-    run(PY, "bench/seed.py", str(args.small), str(args.large))
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/login/")
-                break
-            except OSError:
-                time.sleep(0.2)
-        openers = {
-            size: opener_signed_in(base, f"admin@{size.lower()}.bench", "Bench-Pass-2026!")
-            for size in ("Small", "Large")
-        }
-        lines = [
-            f"{args.requests} requests per page, {args.concurrency} at a time, gunicorn 2 workers; "
-            f"Small = {args.small} users, Large = {args.large} users "
-            f"({args.large * 10} audit entries, {args.large // 4} gateways and domains)",
-            f"{'page':<18}{'Small p50':>11}{'Small p95':>11}{'Large p50':>11}{'Large p95':>11}"
-            f"{'ratio p50':>11}",
-        ]
-        for label, path in PAGES.items():
-            stats = {}
-            for size, opener in openers.items():
-                times = sorted(measure(opener, base + path, args.requests, args.concurrency))
-                stats[size] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
-            (sp50, sp95), (lp50, lp95) = stats["Small"], stats["Large"]
-            lines.append(
-                f"{label:<18}{sp50:>9.1f}ms{sp95:>9.1f}ms{lp50:>9.1f}ms{lp95:>9.1f}ms"
-                f"{lp50 / sp50:>10.2f}x"
-            )
-        report = "\n".join(lines)
-        print(report)
-        results = ROOT / "bench" / "results"
-        results.mkdir(exist_ok=True)
-        (results / "latest.txt").write_text(report + "\n")
-    finally:
-        server.terminate()
-        server.wait()
+    for name in (f"{stamp}.json", "latest.json"):
+        (output / name).write_text(json.dumps(document, indent=2) + "\n")
 
 
 if __name__ == "__main__":

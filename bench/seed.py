@@ -1,83 +1,158 @@
-"""Seed the benchmark's two accounts: "Small" (a handful of rows) and "Large" (many), each with an
-Administrator who can open every list. Bulk inserts: this is load data, not a user's actions."""
+"""Seed the benchmark's data with bulk inserts (this is load data, not a user's actions).
 
-import os
+Many accounts with an Administrator each; one Large account with many users, groups and audit
+entries; a Small account (the growth run's other end) with few; portal domains across all
+accounts. The Large account's Administrator is also a superuser, so the same session opens
+Django's admin on the same users. ``Scale.tiny()`` is what the test suite runs.
+"""
+
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import django
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-django.setup()
-
-from django.utils import timezone  # noqa: E402
-
-from accounts.models import Account, AuditEntry  # noqa: E402
-from domains.models import DnsStatus, PortalDomain  # noqa: E402
-from payment_gateways.models import Gateway  # noqa: E402
-from users.models import GroupMembership, PermissionGroup, User  # noqa: E402
-
 PASSWORD = "Bench-Pass-2026!"
+ADMIN_LARGE = "admin@large.bench"
+ADMIN_SMALL = "admin@small.bench"
+BATCH = 2000
 
 
-def seed(name: str, rows: int) -> None:
-    slug = name.lower()
-    account = Account.objects.create(name=name, email=f"ops@{slug}.bench", balance=Decimal("100"))
-    admin = User(account=account, email=f"admin@{slug}.bench", name="Bench Admin", role="admin")
-    admin.set_password(PASSWORD)
-    admin.save()
-    group = PermissionGroup.objects.create(
-        account=account, name="Staff", permissions={"cdr": "allow"}
+@dataclass(frozen=True)
+class Scale:
+    accounts: int = 1000
+    users: int = 10_000
+    small_users: int = 100
+    groups: int = 100
+    audit_entries: int = 50_000
+    domains: int = 2000
+
+    @classmethod
+    def tiny(cls) -> "Scale":
+        return cls(accounts=3, users=20, small_users=5, groups=3, audit_entries=50, domains=6)
+
+
+def _progress(label: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _bulk(label: str, model, rows, total: int) -> list:
+    """Insert ``rows`` (an iterable of unsaved instances) in batches, with a progress bar."""
+    made, batch = [], []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            made += model.objects.bulk_create(batch)
+            batch = []
+            _progress(label, len(made), total)
+    if batch:
+        made += model.objects.bulk_create(batch)
+    _progress(label, len(made), total)
+    return made
+
+
+def seed(scale: Scale) -> None:
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from accounts.models import Account, AuditEntry
+    from domains.models import DnsStatus, PortalDomain
+    from users.models import GroupMembership, PermissionGroup, User
+
+    password = make_password(PASSWORD)
+    others = _bulk(
+        "accounts",
+        Account,
+        (
+            Account(name=f"Carrier {i:04}", email=f"ops@carrier{i}.bench", balance=Decimal("10"))
+            for i in range(scale.accounts - 2)
+        ),
+        scale.accounts - 2,
     )
-    users = User.objects.bulk_create(
-        User(account=account, email=f"u{i}@{slug}.bench", name=f"User {i:05}", password="!")
-        for i in range(rows)
+    large = Account.objects.create(name="Large", email="ops@large.bench", balance=Decimal("100"))
+    small = Account.objects.create(name="Small", email="ops@small.bench", balance=Decimal("100"))
+    accounts = [*others, large, small]
+    _bulk(
+        "administrators",
+        User,
+        (
+            User(account=a, email=f"admin@{a.email.split('@')[1]}", name="Admin", role="admin")
+            for a in others
+        ),
+        len(others),
     )
-    GroupMembership.objects.bulk_create(
-        GroupMembership(account=account, user=u, group=group) for u in users
-    )
-    now = timezone.now()
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
+    for account, email in ((large, ADMIN_LARGE), (small, ADMIN_SMALL)):
+        User.objects.create(
             account=account,
-            actor=admin,
-            actor_label=admin.email,
-            ip="192.0.2.1",
-            event="user.updated",
-            target_type="users.user",
-            target_id=str(i),
-            target_label=f"User {i}",
-            changes={"name": [f"Old {i}", f"User {i}"]},
+            email=email,
+            name="Bench Admin",
+            role="admin",
+            password=password,
+            is_staff=account is large,
+            is_superuser=account is large,
         )
-        for i in range(rows * 10)
-    )
-    AuditEntry.objects.filter(account=account).update(created=now - timedelta(hours=1))
-    Gateway.objects.bulk_create(
-        Gateway(
-            account=account,
-            name=f"Stripe {i}",
-            type="stripe",
-            mode="test",
-            currencies=["USD"],
-            public_key=f"pk_test_{i:024}",
-            secret_key=f"sk_test_{i:024}",
+    for account, count, slug in (
+        (large, scale.users, "large"),
+        (small, scale.small_users, "small"),
+    ):
+        groups = PermissionGroup.objects.bulk_create(
+            PermissionGroup(account=account, name=f"Group {g:03}", permissions={"cdr": "allow"})
+            for g in range(scale.groups if account is large else 2)
         )
-        for i in range(rows // 4)
-    )
-    PortalDomain.objects.bulk_create(
-        PortalDomain(
-            account=account,
-            domain=f"portal{i}.{slug}.bench",
-            currencies=["USD"],
-            status=DnsStatus.PENDING,
+        users = _bulk(
+            f"users of {account.name}",
+            User,
+            (
+                User(account=account, email=f"u{i}@{slug}.bench", name=f"User {i:05}", password="!")
+                for i in range(count)
+            ),
+            count,
         )
-        for i in range(rows // 4)
+        _bulk(
+            f"memberships of {account.name}",
+            GroupMembership,
+            (
+                GroupMembership(account=account, user=u, group=groups[i % len(groups)])
+                for i, u in enumerate(users)
+            ),
+            len(users),
+        )
+    admin = User.all_accounts.get(email=ADMIN_LARGE)
+    _bulk(
+        "audit entries",
+        AuditEntry,
+        (
+            AuditEntry(
+                account=large,
+                actor=admin,
+                actor_label=admin.email,
+                ip="192.0.2.1",
+                event="user.updated",
+                target_type="users.user",
+                target_id=str(i),
+                target_label=f"User {i}",
+                changes={"name": [f"Old {i}", f"User {i}"]},
+            )
+            for i in range(scale.audit_entries)
+        ),
+        scale.audit_entries,
     )
-
-
-if __name__ == "__main__":
-    small, large = int(sys.argv[1]), int(sys.argv[2])
-    seed("Small", small)
-    seed("Large", large)
-    print(f"seeded Small ({small} users) and Large ({large} users)")
+    AuditEntry.all_accounts.update(created=timezone.now() - timedelta(hours=1))
+    _bulk(
+        "portal domains",
+        PortalDomain,
+        (
+            PortalDomain(
+                account=accounts[i % len(accounts)],
+                domain=f"portal{i}.bench.example",
+                currencies=["USD"],
+                status=DnsStatus.VERIFIED if i % 2 else DnsStatus.PENDING,
+            )
+            for i in range(scale.domains)
+        ),
+        scale.domains,
+    )

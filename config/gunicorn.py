@@ -23,6 +23,6 @@ max_requests_jitter = _env("MAX_REQUESTS_JITTER", 200)
 # and workers fork with the code already imported. Database connections are opened per worker,
 # after the fork (Django opens them lazily).
 preload_app = True
-accesslog = _env("ACCESS_LOG", "-")
+accesslog = None if _env("ACCESS_LOG", "-") == "off" else _env("ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1")
