@@ -58,8 +58,17 @@ def users_page(request):
         refresh_url=request.path,
         delete_url=reverse("users:delete"),
     )
-    for user in users:
+    for user in users:  # display values computed once here, not cell by cell in the template
         user.changeable = can_write and access.may_change(actor, user)  # the prefetched groups
+        user.edit_url = reverse("users:edit", args=[user.pk]) if user.changeable else ""
+        user.group_names = ", ".join(group.name for group in user.groups.all())
+        user.state = (
+            "Inactive"
+            if not user.is_active
+            else "Invited"
+            if not user.has_usable_password()
+            else "Active"
+        )
     return render(
         request,
         "users/users_page.html",
