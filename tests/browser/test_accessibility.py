@@ -53,6 +53,13 @@ NOT_A_PAGE = {
     "users:mobile_send": "POST-only: texts a confirmation code; a GET answers 405",
     "users:two_factor_backup_codes_new": "POST-only (needs a current code); a GET answers 405",
     "users:two_factor_disable": "POST-only (needs a current code); a GET answers 405",
+    "users:passkey_register_options": "POST-only JSON (WebAuthn options); a GET answers 405",
+    "users:passkey_add": "POST-only (a verified attestation); a GET answers 405",
+    "users:passkey_rename": "POST-only; a GET answers 405",
+    "users:passkey_confirm_options": "POST-only JSON (WebAuthn options); a GET answers 405",
+    "users:passkey_remove": "POST-only (needs a current second factor); a GET answers 405",
+    "users:login_passkey_options": "POST-only JSON (WebAuthn options); a GET answers 405",
+    "users:login_passkey": "POST-only passwordless sign-in; a GET answers 405",
     "portal:stylesheet": "the portal's CSS, not a page",
     "portal:logo": "the portal's logo image, not a page",
 }
