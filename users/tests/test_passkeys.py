@@ -14,7 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Account, AuditEntry, KnownDevice
+from accounts.models import Account, AuditEntry, KnownDevice, SecurityAddons
 from tests.fixtures import PANEL_HOST, signed_in_client
 from users.models import CodeFailure, LoginFailure, Passkey, User
 
@@ -392,6 +392,7 @@ def _anonymous(ip="10.0.0.9"):
 def test_sign_in_with_a_passkey_alone(client, admin, django_capture_on_commit_callbacks):
     authenticator = SoftAuthenticator()
     add_passkey(client, authenticator)
+    SecurityAddons.objects.create(account=admin.account, user=admin, login_notifications=True)
     browser = _anonymous()
     page = _body(browser.get("/login/"))
     assert "Sign in with a passkey" in page and "js/passkeys.js" in page
@@ -409,6 +410,7 @@ def test_sign_in_with_a_passkey_alone(client, admin, django_capture_on_commit_ca
     assert entry.actor == admin and entry.ip == "10.0.0.9"
     assert entry.data == {"method": "passkey, without a password"}
     assert KnownDevice.objects.filter(user=admin).exists()  # the new-device logic ran
+    assert "Alpha Networks: You signed in" in [m.subject for m in mail.outbox]
 
 
 def test_passwordless_needs_user_verification_and_this_panels_origin(client, admin, world):
