@@ -583,3 +583,25 @@ def test_an_administrators_reset_removes_passkeys_too(world, client):
     assert not colleague.two_factor_enabled
     assert not Passkey.objects.filter(user=colleague).exists()
     assert _events("two_factor.reset")[-1].data == {"passkeys_removed": 1}
+
+
+def test_passwordless_refuses_a_replay_and_an_expired_challenge(client, admin):
+    authenticator = SoftAuthenticator()
+    add_passkey(client, authenticator)
+    browser = _anonymous()
+    options = _options(browser, LOGIN_OPTIONS)
+    answer = authenticator.assertion(options)
+    assert browser.post(LOGIN_PASSKEY, {"passkey-credential": answer}).status_code == 302
+    # The same answer from another browser (or again): its challenge was used.
+    thief = _anonymous(ip="10.0.0.66")
+    _options(thief, LOGIN_OPTIONS)
+    response = thief.post(LOGIN_PASSKEY, {"passkey-credential": answer})
+    assert response.status_code == 400 and not _signed_in(thief)
+    late = _anonymous(ip="10.0.0.67")
+    options = _options(late, LOGIN_OPTIONS)
+    answer = authenticator.assertion(options)
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        response = late.post(LOGIN_PASSKEY, {"passkey-credential": answer})
+    assert response.status_code == 400 and "ran out of time" in _body(response)
+    assert not _signed_in(late)
+    assert Passkey.objects.get(user=admin).sign_count == 1  # only the first answer counted
