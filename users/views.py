@@ -13,7 +13,7 @@ from accounts import audit
 from accounts.actors import Actor
 from accounts.errors import Refused, show_refusal
 from accounts.permissions import public, signed_in
-from accounts.policy import pop_sign_out_notice
+from accounts.policy import passkey_required, pop_sign_out_notice
 from accounts.requests import safe_next_url
 
 from . import half_login, services, throttle
@@ -116,12 +116,14 @@ def sign_in_code(request):
 
 def _second_factors(user_id) -> dict[str, str]:
     """The ways the user can finish signing in, best first, with the link text for each."""
-    user = User.all_accounts.filter(pk=user_id).first()
+    user = User.all_accounts.select_related("account").filter(pk=user_id).first()
     if user is None:
         return {}
     found = {}
     if Passkey.all_accounts.filter(user=user).exists():
         found["passkey"] = "Use a passkey"
+        if passkey_required(user.account, user):
+            return found  # the account's policy: a code does not do for them
     if TOTPDevice.all_accounts.filter(user=user).exists():
         found["app"] = "Use your authenticator app"
     if StaticDevice.all_accounts.filter(user=user, codes__isnull=False).exists():

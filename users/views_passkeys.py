@@ -166,6 +166,8 @@ def login_options(request):
         if user is None:
             return _json('{"error": "Enter your email and password first."}')
         mine = list(_own_passkeys(user))
+        if not mine:
+            return _json('{"error": "You have no passkey: use a code instead."}')
         return _json(passkeys.authentication_options(request, "second", user=user, passkeys=mine))
     return _json(passkeys.authentication_options(request, "login"))
 

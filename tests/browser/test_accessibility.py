@@ -123,7 +123,7 @@ def _refused_sign_in(sweep, name):
     page = sweep.page
     page.get_by_label("Email").fill("nobody@example.test")
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     sweep.run(name, "refused sign-in")
 
@@ -230,7 +230,7 @@ def test_panel_pages_have_no_serious_axe_violations(role, world, chromium, live_
         page.goto("/login/")
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(lambda url: "/login/" not in url)
         sweep = Sweep(axe, page, role)
         for name, url in _panel_pages(world):

@@ -48,7 +48,7 @@ def _virtual_authenticator(page) -> tuple:
 def _sign_out(page):
     page.locator(".usermenu summary").click()
     page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
 
 
 def test_add_a_passkey_then_sign_in_with_it_alone_and_as_second_step(

@@ -532,6 +532,8 @@ def test_require_a_passkey_for_administrators(world, admin):
     import time
 
     browser, _ = password_step(admin.email)
+    page = _body(browser.get("/login/code/"))
+    assert "Use your passkey" in page and "Use your authenticator app" not in page
     response = browser.post("/login/code/", {"code": code_for(KEY, at=time.time() + 30)})
     assert response.status_code == 400 and "sign in with a passkey" in _body(response)
     assert not _signed_in(browser)
@@ -605,3 +607,12 @@ def test_passwordless_refuses_a_replay_and_an_expired_challenge(client, admin):
     assert response.status_code == 400 and "ran out of time" in _body(response)
     assert not _signed_in(late)
     assert Passkey.objects.get(user=admin).sign_count == 1  # only the first answer counted
+
+
+def test_the_second_step_options_need_a_half_sign_in_and_a_passkey(world, admin):
+    assert "Enter your email and password first" in _body(
+        _anonymous().post(LOGIN_OPTIONS, {"purpose": "second"})
+    )
+    turn_on(admin)  # a code, no passkey
+    browser, _ = password_step(admin.email)
+    assert "use a code instead" in _body(browser.post(LOGIN_OPTIONS, {"purpose": "second"}))
