@@ -83,7 +83,9 @@ def check_assertion(
     if credential_id is None:
         return PasskeyCheck(False, "unreadable", message=UNREADABLE)
     with transaction.atomic():
-        found = Passkey.all_accounts.select_for_update().filter(credential_id=credential_id)
+        found = Passkey.all_accounts.select_for_update(of=("self",)).filter(
+            credential_id=credential_id
+        )
         if owner is not None:
             found = found.filter(user=owner, account=owner.account)
         passkey = found.select_related("user", "user__account", "account").first()
