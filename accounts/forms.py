@@ -264,6 +264,13 @@ class SecurityPolicyForm(forms.Form):
         help_text="Who must sign in with a code from an authenticator app. Whoever must and has "
         "not set it up is sent to the set-up page after signing in, and can do nothing else.",
     )
+    passkey_required_for_admins = forms.BooleanField(
+        label="Require a passkey for Administrators",
+        required=False,
+        help_text="Administrators must sign in with a passkey as their second factor: codes "
+        "from an app and backup codes no longer do for them. One without a passkey is sent to "
+        "add one after signing in, and can do nothing else.",
+    )
     idle_timeout_minutes = forms.IntegerField(
         label="Session idle timeout (minutes)",
         min_value=5,

@@ -99,6 +99,12 @@ class Account(models.Model):
         default=False,
         help_text="New users start with “Email me when I log in” on.",
     )
+    passkey_required_for_admins = models.BooleanField(
+        "require a passkey for Administrators",
+        default=False,
+        help_text="Administrators sign in with a passkey as their second factor (codes from an "
+        "app or backup codes are not enough).",
+    )
 
     class Meta:
         ordering = ["name"]

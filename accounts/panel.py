@@ -33,7 +33,7 @@ SETTINGS = Section(
     "Settings",
     "account/settings/",
     None,
-    "Security policy: required two-factor login, session timeout, allowed IP ranges.",
+    "Security policy: required two-factor login or passkeys, session timeout, allowed IP ranges.",
     menu=MY_ACCOUNT,
     order=80,
     admin_only=True,
@@ -143,7 +143,11 @@ panel = AppPanel(
 
             Require two-factor login for Administrators or for everyone: whoever must and has
             not set it up is sent to the set-up page right after signing in and can do nothing
-            else (signing out aside) until it is done.
+            else (signing out aside) until it is done. A passkey counts as two-factor login.
+
+            Require a passkey for Administrators: they sign in with a passkey as their second
+            factor (a code from an app or a backup code no longer does for them), which a
+            look-alike site cannot phish. One without a passkey is sent to add one first.
 
             The idle timeout ends a session that has made no request for that many minutes. The
             allowed IP ranges (CIDR, IPv4 or IPv6) apply to every sign-in and every request of

@@ -11,6 +11,8 @@ query). What it asks:
 - **Required two-factor login**: :func:`two_factor_required` says who must have it. The users
   app enforces the enrolment (``users/middleware.py``): it owns the two-factor pages and the
   sign-in, and the core imports no section app.
+- **Required passkey for Administrators**: :func:`passkey_required`; enforced the same way (the
+  enrolment middleware and the sign-in's second step, in the users app).
 """
 
 import time
@@ -41,6 +43,12 @@ def two_factor_required(account: Account | None, user) -> bool:
     if rule == Account.TwoFactorRule.EVERYONE:
         return True
     return rule == Account.TwoFactorRule.ADMINISTRATORS and user.is_administrator
+
+
+def passkey_required(account: Account | None, user) -> bool:
+    """Whether the policy makes ``user`` sign in with a passkey as their second factor (the
+    Settings tab's "require a passkey for Administrators")."""
+    return account is not None and account.passkey_required_for_admins and user.is_administrator
 
 
 @receiver(user_logged_in)

@@ -48,6 +48,7 @@ SMTP_FIELDS = ["from_address", "username", "host", "port", "security", "sms_from
 # The Settings tab (accounts/policy.py enforces them).
 POLICY_FIELDS = [
     "two_factor_required",
+    "passkey_required_for_admins",
     "idle_timeout_minutes",
     "allowed_ip_ranges",
     "login_notifications_default",

@@ -5,7 +5,7 @@ import re
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from accounts.emails import NormalisedEmailField
 from accounts.formatting import time_zone_choices
@@ -164,3 +164,103 @@ class MobileCodeForm(forms.Form):
         if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise ValidationError("Type the 6 digits of the SMS.")
         return code
+
+
+# --- Passkeys ------------------------------------------------------------------------------------
+
+PASSKEY_NAME_HELP = "What you call it, e.g. “Work laptop” or “Security key”."
+PASSKEY_NAME_ERRORS = {
+    "required": "Give the passkey a name, e.g. “Work laptop”.",
+    "max_length": "At most 64 characters.",
+}
+
+
+def _clean_passkey_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise ValidationError("Give the passkey a name, e.g. “Work laptop”.")
+    if any(ord(c) < 32 for c in name):
+        raise ValidationError("Use letters, digits and punctuation only.")
+    return name
+
+
+class PasskeyCredentialField(forms.CharField):
+    """The browser's answer (JSON, filled in by static/js/passkeys.js)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64 * 1024)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": "Your browser gave no passkey answer: passkeys need JavaScript and a "
+                "browser that supports them.",
+                "max_length": "The passkey answer is too long to be one.",
+            },
+        )
+        super().__init__(**kwargs)
+
+
+class HiddenErrorsOnTop:
+    """Errors of hidden fields (which passkey, the browser's answer) are shown above the form."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name, field in self.fields.items():
+            if field.widget.is_hidden and name in self._errors:
+                errors = self._errors.pop(name)
+                self._errors.setdefault(NON_FIELD_ERRORS, self.error_class(error_class="nonfield"))
+                self._errors[NON_FIELD_ERRORS].extend(errors)
+
+
+class PasskeyAddForm(HiddenErrorsOnTop, forms.Form):
+    name = forms.CharField(
+        label="Passkey name",
+        max_length=64,
+        help_text=PASSKEY_NAME_HELP,
+        error_messages=PASSKEY_NAME_ERRORS,
+    )
+    credential = PasskeyCredentialField()
+
+    def clean_name(self):
+        return _clean_passkey_name(self.cleaned_data["name"])
+
+
+class PasskeyRenameForm(HiddenErrorsOnTop, forms.Form):
+    passkey = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(
+        label="New name",
+        max_length=64,
+        help_text=PASSKEY_NAME_HELP,
+        error_messages=PASSKEY_NAME_ERRORS,
+    )
+
+    def clean_name(self):
+        return _clean_passkey_name(self.cleaned_data["name"])
+
+
+class PasskeyRemoveForm(HiddenErrorsOnTop, CodeForm):
+    """Which passkey, and a current second factor: a code (app or backup) or, instead, the
+    answer of one of the user's passkeys (``credential``)."""
+
+    passkey = forms.IntegerField(widget=forms.HiddenInput)
+    credential = PasskeyCredentialField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, mode="either", **kwargs)
+        self.fields["code"].required = False
+        self.fields["code"].help_text = (
+            "The 6 digits your authenticator app shows now, or a backup code; or leave it empty "
+            "and confirm with a passkey."
+        )
+
+    def clean_code(self):
+        if not self.cleaned_data.get("code"):
+            self.cleaned_data["backup"] = False
+            return ""
+        return super().clean_code()
+
+
+class PasskeyAssertionForm(HiddenErrorsOnTop, forms.Form):
+    credential = PasskeyCredentialField()

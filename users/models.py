@@ -388,3 +388,38 @@ class MobileConfirmation(TenantModel):
 
     def __str__(self) -> str:
         return f"mobile confirmation of {self.user_id}"
+
+
+class Passkey(TimestampMixin, Device, TenantModel):
+    """A user's passkey (a WebAuthn public-key credential), beside the authenticator app and the
+    backup codes on django-otp's ``Device`` (``name`` is what the user calls it, e.g. "Work
+    laptop"). Made only from an attestation py_webauthn verified for this panel's RP ID and
+    origins (users/services_passkeys.py); checked with ``verify_authentication_response``.
+
+    Only the public key is kept (no secret: nothing here signs anything). ``sign_count`` is the
+    authenticator's counter at the last accepted assertion: an assertion whose counter is not
+    above it (when either is non-zero) comes from a cloned authenticator and is refused.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.CharField(
+        max_length=1400, unique=True, help_text="The credential ID, base64url."
+    )
+    public_key = models.BinaryField(help_text="The credential's COSE public key.")
+    sign_count = models.PositiveBigIntegerField(default=0)
+    aaguid = models.CharField("authenticator model (AAGUID)", max_length=36, blank=True)
+    backed_up = models.BooleanField(default=False, help_text="Synced by its provider.")
+    transports = models.JSONField(default=list, blank=True)
+
+    objects = TenantDeviceManager()
+    all_accounts = models.Manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="passkey_name_unique_per_user")
+        ]
+
+    def verify_token(self, token) -> bool:
+        """Passkeys answer a challenge, not a typed token (users/services_passkeys.py)."""
+        return False

@@ -55,7 +55,7 @@ TWO_FACTOR = Section(
     "Two-factor login",
     "profile/two-factor/",
     None,
-    "Protect your sign-in with an authenticator app code.",
+    "Protect your sign-in with an authenticator app code or a passkey.",
     menu=PROFILE_MENU,
     order=30,
     url_name="users:two_factor",
@@ -77,6 +77,9 @@ panel = AppPanel(
         ),
         AuditEvent("login.code_failed", "Login", "Sign-in refused: wrong two-factor code"),
         AuditEvent("login.code_locked", "Login", "Sign-in refused: too many wrong codes"),
+        AuditEvent(
+            "login.passkey_failed", "Login", "Passkey sign-in refused: the passkey did not verify"
+        ),
         AuditEvent("logout", "Login", "Signed out"),
         AuditEvent("password.reset_requested", "Login", "Password reset requested"),
         AuditEvent("password.reset_completed", "Login", "Password reset completed"),
@@ -109,6 +112,14 @@ panel = AppPanel(
             "two_factor.code_failed",
             "Two-factor",
             "Wrong code when turning two-factor login off or making backup codes",
+        ),
+        AuditEvent("passkey.added", "Two-factor", "Passkey added"),
+        AuditEvent("passkey.renamed", "Two-factor", "Passkey renamed"),
+        AuditEvent("passkey.removed", "Two-factor", "Passkey removed"),
+        AuditEvent(
+            "passkey.sign_count_regressed",
+            "Two-factor",
+            "Passkey refused: its counter went backwards (a copied authenticator?)",
         ),
         AuditEvent("group.created", "Users", "Group created"),
         AuditEvent("group.updated", "Users", "Group changed"),
@@ -155,8 +166,14 @@ panel = AppPanel(
             phone. Keep them somewhere safe; making new ones replaces them all. Turning
             two-factor login off, or making new backup codes, asks for a current code.
 
+            A passkey (your computer's or phone's screen lock, or a security key) is a second
+            factor too, and the strongest: it works only on this panel, so a look-alike site
+            cannot use it. Add one under Passkeys and give it a name; after your password you
+            are offered it first, and "Sign in with a passkey" on the sign-in page signs you in
+            with it alone. Removing a passkey asks for a current code or one of your passkeys.
+
             Lost your phone and your backup codes? An Administrator of your account can reset
-            your two-factor login.
+            your two-factor login (that removes your passkeys too).
             """,
         ),
     ),
@@ -195,5 +212,13 @@ panel = AppPanel(
         "users:two_factor_backup_codes_download": SIGNED_IN,
         "users:two_factor_backup_codes_new": SIGNED_IN,
         "users:two_factor_disable": SIGNED_IN,
+        "users:passkey_register_options": SIGNED_IN,
+        "users:passkey_add": SIGNED_IN,
+        "users:passkey_rename": SIGNED_IN,
+        "users:passkey_confirm_options": SIGNED_IN,
+        "users:passkey_remove": SIGNED_IN,
+        # Passkey sign-in: the options (a challenge in this session) and the passwordless step.
+        "users:login_passkey_options": PUBLIC,
+        "users:login_passkey": PUBLIC,
     },
 )

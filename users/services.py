@@ -18,13 +18,14 @@ from accounts.links import panel_url
 from accounts.mail import send_mail_later
 from accounts.models import SecurityAddons
 from accounts.permissions import MODULES, require_write
-from accounts.policy import address_allowed
+from accounts.policy import address_allowed, passkey_required
 
-from . import access, half_login, throttle
+from . import access, code_throttle, half_login, passkeys, throttle
 from .invitations import make_token
 from .models import GroupMembership, PermissionGroup, User
 from .notify import notify
-from .services_two_factor import BACKUP_CODE, verify_code
+from .services_passkeys import PASSKEY, challenge_refusal, check_assertion, record_cloned
+from .services_two_factor import BACKUP_CODE, has_passkeys, verify_code
 
 USER_AUDIT_FIELDS = ["email", "name", "role", "read_only", "time_zone", "is_active", "ip_whitelist"]
 
@@ -90,16 +91,21 @@ def sign_in(request, email: str, password: str) -> User:
     return _complete_sign_in(request, user)
 
 
-def _complete_sign_in(request, user: User, second_factor: str = "") -> User:
+def _complete_sign_in(
+    request, user: User, second_factor: str = "", *, passwordless: bool = False
+) -> User:
     ip = request.actor.ip
     login(request, user)  # accounts.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
+    data = {"second_factor": second_factor} if second_factor else {}
+    if passwordless:
+        data = {"method": "passkey, without a password"}
     audit.record(
         "login.succeeded",
         account=user.account,
         actor=Actor(user, ip),
         target=user,
-        data={"second_factor": second_factor} if second_factor else None,
+        data=data or None,
     )
     return user
 
@@ -127,6 +133,8 @@ def sign_in_with_code(request, code: str, *, backup: bool = False) -> User:
     if user is None or not constant_time_compare(user.get_session_auth_hash(), pending.auth_hash):
         half_login.clear(request)  # the user changed meanwhile: their password, 2FA, or active
         raise Refused("Your sign-in is no longer valid. Enter your email and password again.")
+    if passkey_required(user.account, user) and has_passkeys(user):
+        raise Refused(PASSKEY_ONLY, "code")
 
     check = verify_code(user, visitor.ip, code, backup=backup)
     if not check.ok:
@@ -153,6 +161,160 @@ def sign_in_with_code(request, code: str, *, backup: bool = False) -> User:
             ip=visitor.ip,
         )
     return user
+
+
+PASSKEY_ONLY = (
+    "Your account's security policy asks Administrators to sign in with a passkey: a code does "
+    "not do. Use your passkey, or ask another Administrator to reset your two-factor login."
+)
+
+
+def _pending_user(request) -> tuple[half_login.HalfLogin, User]:
+    """This browser's half sign-in and its user, still valid; or Refused."""
+    try:
+        pending = half_login.current(request)
+    except half_login.Expired:
+        raise Refused(
+            f"Your sign-in took more than {half_login.MAX_AGE // 60} minutes. Enter your "
+            "email and password again."
+        ) from None
+    if pending is None:
+        raise Refused("Enter your email and password first.")
+    user = (
+        User.all_accounts.select_related("account")
+        .filter(pk=pending.user_id, is_active=True, two_factor_enabled=True)
+        .first()
+    )
+    if user is None or not constant_time_compare(user.get_session_auth_hash(), pending.auth_hash):
+        half_login.clear(request)
+        raise Refused("Your sign-in is no longer valid. Enter your email and password again.")
+    return pending, user
+
+
+def sign_in_with_passkey_second(request, credential_json: str) -> User:
+    """The second step with a passkey: this browser's half sign-in, finished by an assertion of
+    one of that user's passkeys answering the challenge this session was given for it. Failures
+    count towards the code throttle (per user and address) and are audited."""
+    visitor = request.actor
+    pending, user = _pending_user(request)
+    try:
+        challenge = passkeys.take_challenge(request, "second")
+    except passkeys.NoChallenge as error:
+        raise challenge_refusal(error) from None
+    if challenge.user_id != user.pk:
+        raise challenge_refusal(passkeys.NoChallenge())
+    lock = code_throttle.current_lock(user, visitor.ip)
+    if lock is not None:
+        audit.record(
+            "login.code_locked",
+            account=user.account,
+            actor=visitor,
+            target=user,
+            data={"method": PASSKEY},
+        )
+        raise Refused(lock.message)
+    check = check_assertion(credential_json, challenge.challenge, owner=user)
+    if not check.ok:
+        code_throttle.record_failure(user, visitor.ip)
+        if check.problem == "cloned":
+            record_cloned(check, visitor, "sign in")
+        audit.record(
+            "login.code_failed",
+            account=user.account,
+            actor=visitor,
+            target=user,
+            data={"method": PASSKEY, "problem": check.problem},
+        )
+        raise check.refusal()
+    code_throttle.clear_failures(user)
+    half_login.clear(request)
+    user.backend = pending.backend
+    return _complete_sign_in(request, user, second_factor=PASSKEY)
+
+
+PASSKEY_UNKNOWN = (
+    "This passkey is not registered for any user of this panel. Sign in with your email and "
+    "password, then add it on your Two-factor login page."
+)
+
+
+def sign_in_with_passkey(request, credential_json: str) -> User:
+    """Passwordless sign-in: a discoverable passkey answering this session's challenge, with
+    user verification (the passkey is both factors). Throttled like the password step (per
+    address, and per user once the passkey names one), then the same address rules; every
+    outcome audited. Raises :class:`Refused` with the message to show."""
+    visitor = request.actor
+    ip = visitor.ip
+    try:
+        challenge = passkeys.take_challenge(request, "login")
+    except passkeys.NoChallenge as error:
+        audit.record("login.passkey_failed", actor=visitor, data={"problem": "no challenge"})
+        raise challenge_refusal(error) from None
+    known = None
+    credential_id = passkeys.credential_id_of(credential_json)
+    if credential_id:
+        known = (
+            User.all_accounts.select_related("account")
+            .filter(passkeys__credential_id=credential_id)
+            .first()
+        )
+    attempt, lock = throttle.begin_attempt(f"passkey:{throttle.caller(ip)}", ip, user=known)
+    if lock is not None:
+        audit.record(
+            "login.locked",
+            account=known.account if known else None,
+            actor=visitor,
+            target=known,
+            data={"method": PASSKEY},
+        )
+        raise Refused(lock.message)
+    check = check_assertion(
+        credential_json,
+        challenge.challenge,
+        require_user_verification=True,
+        unknown_message=PASSKEY_UNKNOWN,
+    )
+    if not check.ok:
+        throttle.attempt_failed(attempt)
+        if check.problem == "cloned":
+            record_cloned(check, visitor, "sign in")
+        audit.record(
+            "login.passkey_failed",
+            account=known.account if known else None,
+            actor=visitor,
+            target=known,
+            data={"problem": check.problem},
+        )
+        raise check.refusal()
+    user = check.passkey.user
+    if not user.is_active or user.account_id is None:
+        throttle.attempt_failed(attempt)
+        audit.record(
+            "login.passkey_failed",
+            account=user.account,
+            actor=visitor,
+            target=user,
+            data={"problem": "inactive"},
+        )
+        raise Refused(PASSKEY_UNKNOWN)
+    if not ip_allowed(ip, user.ip_whitelist):
+        throttle.attempt_void(attempt)
+        audit.record("login.ip_refused", account=user.account, actor=visitor, target=user)
+        raise Refused(
+            f"Your user may not sign in from this address ({ip}). Ask an Administrator of your "
+            "account to add it to your IP whitelist."
+        )
+    if not address_allowed(user.account, ip):
+        throttle.attempt_void(attempt)
+        audit.record("login.account_ip_refused", account=user.account, actor=visitor, target=user)
+        raise Refused(
+            f"{user.account.name} allows sign-in only from its own networks, and this address "
+            f"({ip}) is not one of them. Ask an Administrator of your account to add it to the "
+            "allowed IP ranges (My Account → Settings)."
+        )
+    throttle.attempt_succeeded(attempt)
+    user.backend = "users.backends.EmailBackend"
+    return _complete_sign_in(request, user, second_factor=PASSKEY, passwordless=True)
 
 
 def sign_out(request) -> None:

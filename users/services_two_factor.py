@@ -18,7 +18,7 @@ from accounts.policy import two_factor_required
 
 from . import backup_codes, code_throttle, two_factor
 from .code_throttle import CodeLock
-from .models import BackupCode, StaticDevice, TOTPDevice, User
+from .models import BackupCode, Passkey, StaticDevice, TOTPDevice, User
 from .notify import notify
 
 AUTHENTICATOR = "authenticator app"
@@ -69,6 +69,22 @@ def verify_code(user: User, ip: str | None, code: str, *, backup: bool) -> CodeC
     return CodeCheck(True, method, backup_codes_left=left)
 
 
+def sync_two_factor(user: User) -> None:
+    """``two_factor_enabled`` on when the user has an authenticator app or a passkey (a second
+    factor the sign-in asks for); call it holding the user's row, after changing a device."""
+    has = (
+        TOTPDevice.objects.for_account(user.account).filter(user=user).exists()
+        or Passkey.objects.for_account(user.account).filter(user=user).exists()
+    )
+    if has != user.two_factor_enabled:
+        user.two_factor_enabled = has
+        user.save(update_fields=["two_factor_enabled"])
+
+
+def has_passkeys(user: User) -> bool:
+    return Passkey.objects.for_account(user.account).filter(user=user).exists()
+
+
 def _locked_self(actor: Actor) -> User:
     return User.objects.for_account(actor.account).select_for_update().get(pk=actor.pk)
 
@@ -91,8 +107,8 @@ def enable(actor: Actor, *, key_hex: str, code: str) -> list[str]:
     """Create the user's authenticator device from the set-up's candidate key, once ``code``
     proves their app has it; returns the ten new backup codes (to show once)."""
     user = _locked_self(actor)
-    if user.two_factor_enabled:
-        raise Refused("Two-factor login is on already.")
+    if TOTPDevice.objects.for_account(user.account).filter(user=user).exists():
+        raise Refused("Your authenticator app is set up already.")
     step = two_factor.matching_step(key_hex, code)
     if step is None:
         raise Refused(
@@ -112,14 +128,14 @@ def enable(actor: Actor, *, key_hex: str, code: str) -> list[str]:
         last_t=step,  # the set-up code cannot be used again to sign in
     )
     codes = _replace_backup_codes(user)
-    user.two_factor_enabled = True
-    user.save(update_fields=["two_factor_enabled"])
+    before = user.two_factor_enabled
+    sync_two_factor(user)
     audit.record(
         "two_factor.enabled",
         account=user.account,
         actor=actor,
         target=user,
-        changes={"two_factor_enabled": [False, True]},
+        changes=None if before else {"two_factor_enabled": [False, True]},
         data={"backup_codes": len(codes)},
     )
     notify(
@@ -150,21 +166,32 @@ def disable(actor: Actor, *, code: str, backup: bool = False) -> None:
     """Turn the user's own two-factor login off; needs a current code. Refused while the
     account's policy requires it for them."""
     user = actor.user
-    if not user.two_factor_enabled:
-        raise Refused("Two-factor login is off already.")
-    if two_factor_required(user.account, user):
+    if not TOTPDevice.objects.for_account(user.account).filter(user=user).exists():
+        raise Refused("You have no authenticator app to turn off.")
+    if two_factor_required(user.account, user) and not has_passkeys(user):
         raise Refused(
             "Your account's security policy requires two-factor login for you, so it cannot be "
             "turned off. To move it to a new phone, make new backup codes or ask an "
             "Administrator to reset it.",
         )
     _confirmed_by_code(actor, code, backup, "turn off")
-    _turn_off(actor, user, "two_factor.disabled")
+    user = _turn_off(actor, user, "two_factor.disabled")
+    if user.two_factor_enabled:  # passkeys remain
+        text = (
+            "The authenticator app and backup codes of your user were turned off: signing in "
+            "now asks for one of your passkeys after your password."
+        )
+    else:
+        text = (
+            "Two-factor login was turned off for your user: signing in now asks only for your "
+            "password."
+        )
     notify(
         user,
-        "Two-factor login is off",
-        "Two-factor login was turned off for your user: signing in now asks only for your "
-        "password.",
+        "Two-factor login is off"
+        if not user.two_factor_enabled
+        else "Authenticator app turned off",
+        text,
         ip=actor.ip,
     )
 
@@ -194,23 +221,30 @@ def regenerate_backup_codes(actor: Actor, *, code: str, backup: bool = False) ->
 
 
 @transaction.atomic
-def _turn_off(actor: Actor, user: User, event: str) -> None:
+def _turn_off(actor: Actor, user: User, event: str) -> User:
+    """The app and backup codes go (and, for an Administrator's reset, the passkeys too)."""
     user = User.objects.for_account(user.account).select_for_update().get(pk=user.pk)
+    before = user.two_factor_enabled
     TOTPDevice.objects.for_account(user.account).filter(user=user).delete()
     StaticDevice.objects.for_account(user.account).filter(user=user).delete()
-    fields = ["two_factor_enabled"]
-    user.two_factor_enabled = False
+    data = None
     if event == "two_factor.reset":
+        removed, _ = Passkey.objects.for_account(user.account).filter(user=user).delete()
+        data = {"passkeys_removed": removed} if removed else None
         user.session_generation += 1  # whoever holds the lost phone's sessions is signed out
-        fields.append("session_generation")
-    user.save(update_fields=fields)
+        user.save(update_fields=["session_generation"])
+    sync_two_factor(user)
     audit.record(
         event,
         account=user.account,
         actor=actor,
         target=user,
-        changes={"two_factor_enabled": [True, False]},
+        changes={"two_factor_enabled": [before, user.two_factor_enabled]}
+        if before != user.two_factor_enabled
+        else None,
+        data=data,
     )
+    return user
 
 
 def reset(actor: Actor, user: User) -> None:
@@ -228,7 +262,7 @@ def reset(actor: Actor, user: User) -> None:
         user,
         "Your two-factor login was reset",
         f"{who}, an Administrator, reset the two-factor login of your user: your authenticator "
-        "app and backup codes no longer work, and your sessions were ended. Sign in with your "
-        "password and set two-factor login up again.",
+        "app, backup codes and passkeys no longer work, and your sessions were ended. Sign in "
+        "with your password and set two-factor login up again.",
         ip=actor.ip,
     )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, views_manage, views_profile, views_two_factor
+from . import views, views_manage, views_passkeys, views_profile, views_two_factor
 from .panel import CHANGE_PASSWORD, PROFILE, TWO_FACTOR, USERS
 
 app_name = "users"
@@ -40,11 +40,26 @@ two_factor = [
         "backup-codes/new/", views_two_factor.backup_codes_new, name="two_factor_backup_codes_new"
     ),
     path("turn-off/", views_two_factor.two_factor_disable, name="two_factor_disable"),
+    path(
+        "passkeys/options/",
+        views_passkeys.register_options,
+        name="passkey_register_options",
+    ),
+    path("passkeys/add/", views_passkeys.passkey_add, name="passkey_add"),
+    path("passkeys/rename/", views_passkeys.passkey_rename, name="passkey_rename"),
+    path(
+        "passkeys/confirm-options/",
+        views_passkeys.confirm_options,
+        name="passkey_confirm_options",
+    ),
+    path("passkeys/remove/", views_passkeys.passkey_remove, name="passkey_remove"),
 ]
 
 urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("login/code/", views.sign_in_code, name="login_code"),
+    path("login/passkey/", views_passkeys.login_passkey, name="login_passkey"),
+    path("login/passkey/options/", views_passkeys.login_options, name="login_passkey_options"),
     path("logout/", views.sign_out, name="logout"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),

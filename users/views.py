@@ -13,15 +13,15 @@ from accounts import audit
 from accounts.actors import Actor
 from accounts.errors import Refused, show_refusal
 from accounts.permissions import public, signed_in
-from accounts.policy import pop_sign_out_notice
+from accounts.policy import passkey_required, pop_sign_out_notice
 from accounts.requests import safe_next_url
 
 from . import half_login, services, throttle
 from .forms import InvitationForm, PasswordResetForm, SignInForm
-from .forms_profile import CodeForm
+from .forms_profile import CodeForm, PasskeyAssertionForm
 from .invitations import InvitationInvalid, user_for_token
 from .middleware import allowed_while_enrolling
-from .models import User
+from .models import Passkey, StaticDevice, TOTPDevice, User
 
 
 @public("the sign-in page")
@@ -57,10 +57,10 @@ def sign_in(request):
 @csrf_protect
 @never_cache
 def sign_in_code(request):
-    """The second step: a code from the authenticator app, or a backup code (``?backup=1``)."""
+    """The second step: one of the user's passkeys (offered first when they have one), a code
+    from the authenticator app, or a backup code (``?method=passkey|app|backup``)."""
     if request.user.is_authenticated:
         return redirect(_landing(request.user))
-    backup = (request.POST.get("method") or request.GET.get("method")) == "backup"
     try:
         pending = half_login.current(request)
     except half_login.Expired:
@@ -73,10 +73,26 @@ def sign_in_code(request):
     if pending is None:
         messages.error(request, "Enter your email and password first.")
         return _back_to_password(request)
-    form = CodeForm(request.POST or None, mode="backup" if backup else "app")
+    methods = _second_factors(pending.user_id)
+    asked = request.POST.get("method") or request.GET.get("method")
+    if request.method == "POST":
+        method = asked if asked in ("passkey", "backup") else "app"
+    else:
+        method = asked if asked in methods else next(iter(methods), "app")
+    if method == "passkey":
+        form = PasskeyAssertionForm(request.POST or None)
+    else:
+        form = CodeForm(request.POST or None, mode="backup" if method == "backup" else "app")
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.sign_in_with_code(request, form.cleaned_data["code"], backup=backup)
+            if method == "passkey":
+                user = services.sign_in_with_passkey_second(
+                    request, form.cleaned_data["credential"]
+                )
+            else:
+                user = services.sign_in_with_code(
+                    request, form.cleaned_data["code"], backup=method == "backup"
+                )
         except Refused as refused:
             show_refusal(form, refused)
             if half_login.SESSION_KEY not in request.session:  # expired or void meanwhile
@@ -88,9 +104,31 @@ def sign_in_code(request):
     return render(
         request,
         "users/sign_in_code.html",
-        {"form": form, "backup": backup, "next": safe_next_url(request)},
+        {
+            "form": form,
+            "method": method,
+            "other_methods": [(m, label) for m, label in methods.items() if m != method],
+            "next": safe_next_url(request),
+        },
         status=400 if form.errors else 200,
     )
+
+
+def _second_factors(user_id) -> dict[str, str]:
+    """The ways the user can finish signing in, best first, with the link text for each."""
+    user = User.all_accounts.select_related("account").filter(pk=user_id).first()
+    if user is None:
+        return {}
+    found = {}
+    if Passkey.all_accounts.filter(user=user).exists():
+        found["passkey"] = "Use a passkey"
+        if passkey_required(user.account, user):
+            return found  # the account's policy: a code does not do for them
+    if TOTPDevice.all_accounts.filter(user=user).exists():
+        found["app"] = "Use your authenticator app"
+    if StaticDevice.all_accounts.filter(user=user, codes__isnull=False).exists():
+        found["backup"] = "Use a backup code"
+    return found
 
 
 def _back_to_password(request):

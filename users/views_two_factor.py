@@ -11,19 +11,65 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.errors import Refused, show_refusal
 from accounts.permissions import admin_only, signed_in
-from accounts.policy import two_factor_required
+from accounts.policy import passkey_required, two_factor_required
 from accounts.tenancy import get_for_account_or_404
 
 from . import backup_codes, services_two_factor, two_factor
-from .forms_profile import CodeForm
+from .forms_profile import CodeForm, PasskeyAddForm, PasskeyRemoveForm, PasskeyRenameForm
 from .middleware import allowed_while_enrolling
-from .models import StaticDevice, TOTPDevice, User
+from .models import Passkey, StaticDevice, TOTPDevice, User
 
 
-def _status_page(request, *, off_form=None, new_form=None, status=200):
+def _status_page(
+    request,
+    *,
+    off_form=None,
+    new_form=None,
+    add_form=None,
+    rename_form=None,
+    remove_form=None,
+    status=200,
+):
+    """The Two-factor login page: the authenticator app and backup codes, and the passkeys. A
+    refused rename or removal comes back bound to the passkey it was about."""
     user = request.user
     device = TOTPDevice.objects.for_account(user.account).filter(user=user).first()
     backup = StaticDevice.objects.for_account(user.account).filter(user=user).first()
+    passkeys = list(Passkey.objects.for_account(user.account).filter(user=user))
+    bound = {}
+    for form, kind in ((rename_form, "rename"), (remove_form, "remove")):
+        if form is not None:
+            try:
+                bound[kind] = int(form.data.get(form.add_prefix("passkey"), ""))
+            except ValueError:
+                bound[kind] = None
+    rows = []
+    for passkey in passkeys:
+        mine_rename = rename_form if bound.get("rename") == passkey.pk else None
+        mine_remove = remove_form if bound.get("remove") == passkey.pk else None
+        rows.append(
+            {
+                "passkey": passkey,
+                "rename_form": mine_rename
+                or PasskeyRenameForm(
+                    prefix="rename",
+                    initial={"passkey": passkey.pk, "name": passkey.name},
+                    auto_id=f"id_rename_{passkey.pk}_%s",
+                ),
+                "remove_form": mine_remove
+                or PasskeyRemoveForm(
+                    prefix="remove",
+                    initial={"passkey": passkey.pk},
+                    auto_id=f"id_remove_{passkey.pk}_%s",
+                ),
+            }
+        )
+    # A form about a passkey not on the list (another user's, removed meanwhile) shows above it.
+    stray = [
+        form
+        for form, kind in ((rename_form, "rename"), (remove_form, "remove"))
+        if form is not None and bound.get(kind) not in {p.pk for p in passkeys}
+    ]
     return render(
         request,
         "users/two_factor.html",
@@ -31,8 +77,12 @@ def _status_page(request, *, off_form=None, new_form=None, status=200):
             "device": device,
             "backup_codes_left": backup.codes.count() if backup else 0,
             "required": two_factor_required(user.account, user),
+            "passkey_required": passkey_required(user.account, user),
             "off_form": off_form or CodeForm(mode="either", prefix="off"),
             "new_form": new_form or CodeForm(mode="either", prefix="new"),
+            "passkey_rows": rows,
+            "stray_forms": stray,
+            "add_form": add_form or PasskeyAddForm(prefix="add"),
         },
         status=status,
     )
@@ -53,8 +103,8 @@ def two_factor_setup(request):
     """The QR code and key of a candidate kept in the session; the device is made only once a
     code of it is typed (django-two-factor-auth's order, without the key ever in a URL)."""
     user = request.user
-    if user.two_factor_enabled:
-        messages.info(request, "Two-factor login is on already.")
+    if TOTPDevice.objects.for_account(user.account).filter(user=user).exists():
+        messages.info(request, "Your authenticator app is set up already.")
         return redirect("users:two_factor")
     form = CodeForm(request.POST if request.method == "POST" else None)
     key = two_factor.candidate_key(request, create=request.method != "POST")

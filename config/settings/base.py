@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value can come from the environment."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -306,3 +307,19 @@ LOGGING = {
         "stripe": {"level": "INFO"},
     },
 }
+
+# Passkeys (WebAuthn, users/passkeys.py). The RP ID is the panel's host name (a passkey works
+# only there and below it); the allowed origins are the panel's own ("scheme://host[:port]").
+# Portal hosts are never among them, so a staff passkey does not sign in on a portal.
+_PANEL_URL_HOST = urlsplit(PANEL_BASE_URL).hostname if PANEL_BASE_URL else None
+WEBAUTHN_RP_ID = env(
+    "WEBAUTHN_RP_ID",
+    default=_PANEL_URL_HOST
+    if _PANEL_URL_HOST and not _PANEL_URL_HOST.replace(".", "").isdigit()
+    else "localhost",
+)
+WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", default="VoIP account console")
+WEBAUTHN_ORIGINS = env.list(
+    "WEBAUTHN_ORIGINS",
+    default=[PANEL_BASE_URL] if _PANEL_URL_HOST == WEBAUTHN_RP_ID else ["http://localhost:8000"],
+)

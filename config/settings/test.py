@@ -49,3 +49,8 @@ SMS_BACKEND = "locmem"
 SMS_GATEWAY_URL = "http://127.0.0.1:9"
 # Health checks talk to SIP responders the tests start on loopback (tests/fakes/sip_server.py).
 SIP_ALLOW_PRIVATE_TARGETS = True
+
+# Passkeys: the test Client's host is the RP ID and its origin the one allowed (the browser tests
+# override both with their live server on localhost).
+WEBAUTHN_RP_ID = "testserver"
+WEBAUTHN_ORIGINS = ["http://testserver"]

@@ -53,6 +53,13 @@ NOT_A_PAGE = {
     "users:mobile_send": "POST-only: texts a confirmation code; a GET answers 405",
     "users:two_factor_backup_codes_new": "POST-only (needs a current code); a GET answers 405",
     "users:two_factor_disable": "POST-only (needs a current code); a GET answers 405",
+    "users:passkey_register_options": "POST-only JSON (WebAuthn options); a GET answers 405",
+    "users:passkey_add": "POST-only (a verified attestation); a GET answers 405",
+    "users:passkey_rename": "POST-only; a GET answers 405",
+    "users:passkey_confirm_options": "POST-only JSON (WebAuthn options); a GET answers 405",
+    "users:passkey_remove": "POST-only (needs a current second factor); a GET answers 405",
+    "users:login_passkey_options": "POST-only JSON (WebAuthn options); a GET answers 405",
+    "users:login_passkey": "POST-only passwordless sign-in; a GET answers 405",
     "portal:stylesheet": "the portal's CSS, not a page",
     "portal:logo": "the portal's logo image, not a page",
 }
@@ -116,7 +123,7 @@ def _refused_sign_in(sweep, name):
     page = sweep.page
     page.get_by_label("Email").fill("nobody@example.test")
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     sweep.run(name, "refused sign-in")
 
@@ -223,7 +230,7 @@ def test_panel_pages_have_no_serious_axe_violations(role, world, chromium, live_
         page.goto("/login/")
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(lambda url: "/login/" not in url)
         sweep = Sweep(axe, page, role)
         for name, url in _panel_pages(world):

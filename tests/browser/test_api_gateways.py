@@ -27,7 +27,7 @@ def _sign_in_as_demo_admin(page):
     page.goto("/login/")
     page.get_by_label("Email").fill("admin@acme.example")
     page.get_by_label("Password").fill(line.split()[-1])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_add_a_stripe_gateway_and_see_it_verified(page, transactional_db, fake_stripe):

@@ -15,7 +15,7 @@ def _sign_in(page, email="admin@acme.example"):
     page.goto("/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/account/config/$"))
 
 

@@ -23,7 +23,7 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     page.goto("/login/")
     page.get_by_label("Email").fill(admin_a.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("navigation", name="My Account").get_by_role("link", name="Domains").click()
     expect(page).to_have_url(re.compile(r"/account/domains/$"))
     expect(page.get_by_text("Nothing here yet.")).to_be_visible()
@@ -108,7 +108,7 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     screenshot(page, "portal-sign-in")
     page.get_by_label("Email").fill("someone@customer.example")
     page.get_by_label("Password").fill("whatever")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Sign-in to this portal is not open yet.")
     screenshot(page, "portal-sign-in-refused")
 

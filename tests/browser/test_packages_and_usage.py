@@ -16,7 +16,7 @@ def test_disable_a_package_and_see_usage_charted(transactional_db, page, world):
     page.goto("/login/")
     page.get_by_label("Email").fill(admin.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     tabs = page.get_by_role("navigation", name="My Account")
     tabs.get_by_role("link", name="Packages").click()

@@ -19,7 +19,7 @@ def _sign_in_as_demo_admin(page):
     page.goto("/login/")
     page.get_by_label("Email").fill("admin@acme.example")
     page.get_by_label("Password").fill(line.split()[-1])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/account/config/$"))
 
 

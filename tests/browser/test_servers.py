@@ -43,7 +43,7 @@ def test_health_check_config_and_restart(transactional_db, page, admin_a, sip_se
     page.goto("/login/")
     page.get_by_label("Email").fill(admin_a.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="My Servers").click()
     expect(page).to_have_url(re.compile(r"/servers/$"))
     row = page.locator("tr", has_text="sip-lon-1")

@@ -16,7 +16,7 @@ def _sign_in(page, email, password):
     page.goto("/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_enable_two_factor_then_sign_in_with_a_code(page, admin_a):
@@ -54,7 +54,7 @@ def test_enable_two_factor_then_sign_in_with_a_code(page, admin_a):
     screenshot(page, "two-factor-4-code-step")
     # The set-up used this step's code: the app's next code (one step on, within the tolerance).
     page.get_by_label("Code from your authenticator app").fill(code_for(key, at=time.time() + 30))
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/account/config/$"))
     screenshot(page, "two-factor-5-signed-in")
 
@@ -71,5 +71,5 @@ def test_sign_in_with_a_backup_code(page, admin_a):
     _sign_in(page, admin_a.email, PASSWORD)
     page.get_by_role("link", name="Use a backup code").click()
     page.get_by_label("Backup code").fill(codes[0])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/account/config/$"))

@@ -15,7 +15,7 @@ def _sign_in(page, email, password):
     page.goto("/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_a_group_that_denies_users_hides_the_users_tab(page, admin_a):

@@ -47,4 +47,18 @@ ENTRIES = {
     "users:two_factor_backup_codes_download": page(),
     "users:two_factor_backup_codes_new": page(),
     "users:two_factor_disable": page(),
+    # Passkeys: POST-only, about the caller's own passkeys only (the passkey is a form field;
+    # another user's or account's is refused: users/tests/test_passkeys.py).
+    "users:passkey_register_options": page(),
+    "users:passkey_add": page(),
+    "users:passkey_rename": page(),
+    "users:passkey_confirm_options": page(),
+    "users:passkey_remove": page(),
+    "users:login_passkey_options": exempt(
+        "public; gives a fresh challenge kept in the caller's session and names no account"
+    ),
+    "users:login_passkey": exempt(
+        "public passwordless sign-in: only a passkey answering this session's challenge gets "
+        "further (users/tests/test_passkeys.py)"
+    ),
 }

@@ -1,4 +1,4 @@
-"""The Users search is served by an index on PostgreSQL (users/migrations/0007_search_trigram)."""
+"""The Users search is served by an index on PostgreSQL (users/migrations/0008_search_trigram)."""
 
 import secrets
 

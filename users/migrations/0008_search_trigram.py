@@ -41,5 +41,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("users", "0006_profile_and_two_factor")]
+    dependencies = [("users", "0007_passkeys")]
     operations = [migrations.RunPython(create, drop, elidable=False)]
