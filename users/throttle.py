@@ -123,18 +123,28 @@ def attempt_succeeded(attempt: LoginFailure) -> None:
     LoginFailure.objects.filter(_who(attempt), ip=attempt.ip).delete()
 
 
+def within_limit(key: str, limit: int, seconds: int) -> bool:
+    """Count one more event under ``key`` in the shared cache; whether it is at most ``limit``
+    in the ``seconds`` since the first one."""
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return True
+
+
 def reset_allowed(email: str, ip: str | None) -> bool:
     """Whether another password-reset mail may go out: at most PASSWORD_RESETS_PER_EMAIL per
     email and PASSWORD_RESETS_PER_IP per caller in an hour (counted in the shared cache)."""
-    limits = [
-        (f"reset:email:{email_key(email)}", settings.PASSWORD_RESETS_PER_EMAIL),
-        (f"reset:ip:{caller(ip)}", settings.PASSWORD_RESETS_PER_IP),
-    ]
-    allowed = True
-    for key, limit in limits:
-        cache.add(key, 0, timeout=3600)
-        try:
-            allowed &= cache.incr(key) <= limit
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=3600)
-    return allowed
+    by_email = within_limit(
+        f"reset:email:{email_key(email)}", settings.PASSWORD_RESETS_PER_EMAIL, 3600
+    )
+    by_ip = within_limit(f"reset:ip:{caller(ip)}", settings.PASSWORD_RESETS_PER_IP, 3600)
+    return by_email and by_ip
+
+
+def passkey_options_allowed(ip: str | None) -> bool:
+    """A passkey sign-in's options (a challenge, in a session row) at most
+    PASSKEY_OPTIONS_PER_MINUTE times a minute per caller, so they cannot be farmed."""
+    return within_limit(f"passkey-options:{caller(ip)}", settings.PASSKEY_OPTIONS_PER_MINUTE, 60)

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import Refused, show_refusal
 from accounts.permissions import public, signed_in
-from accounts.requests import safe_next_url
+from accounts.requests import client_ip, safe_next_url
 
-from . import half_login, passkeys, services, services_passkeys
+from . import half_login, passkeys, services, services_passkeys, throttle
 from .forms import SignInForm
 from .forms_profile import (
     PasskeyAddForm,
@@ -153,6 +153,10 @@ def login_options(request):
     """Options for ``navigator.credentials.get()``: for this browser's half sign-in, that
     user's passkeys (``purpose=second``); otherwise any discoverable passkey (passwordless)."""
     _panel_only(request)
+    if not throttle.passkey_options_allowed(client_ip(request)):
+        response = _json('{"error": "Too many passkey sign-ins from your address: wait a minute."}')
+        response.status_code = 429
+        return response
     if request.POST.get("purpose") == "second":
         try:
             pending = half_login.current(request)

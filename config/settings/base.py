@@ -132,6 +132,8 @@ CODE_LOCK_MINUTES = env.int("CODE_LOCK_MINUTES", default=15)
 EMAIL_CHANGE_MAX_AGE = env.int("EMAIL_CHANGE_MAX_AGE", default=60 * 60 * 24)
 PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
 PASSWORD_RESETS_PER_IP = env.int("PASSWORD_RESETS_PER_IP", default=10)
+# Passkey sign-in challenges handed out per caller (address, IPv6 /64) and minute.
+PASSKEY_OPTIONS_PER_MINUTE = env.int("PASSKEY_OPTIONS_PER_MINUTE", default=30)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

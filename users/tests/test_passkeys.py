@@ -454,6 +454,19 @@ def test_an_unknown_passkey_or_no_challenge_is_refused(client):
     assert not _signed_in(browser)
 
 
+def test_passkey_challenges_are_handed_out_a_few_times_a_minute_per_address(db, settings):
+    """Each challenge is a session row: an anonymous caller cannot farm them."""
+    settings.PASSKEY_OPTIONS_PER_MINUTE = 3
+    for _ in range(3):
+        assert "challenge" in _options(_anonymous(), LOGIN_OPTIONS)
+    refused = _anonymous().post(LOGIN_OPTIONS)
+    assert refused.status_code == 429
+    assert json.loads(refused.content) == {
+        "error": "Too many passkey sign-ins from your address: wait a minute."
+    }
+    assert "challenge" in _options(_anonymous(ip="198.51.100.7"), LOGIN_OPTIONS)
+
+
 def test_passwordless_sign_in_is_throttled_and_audited(client, admin, settings):
     authenticator = SoftAuthenticator()
     add_passkey(client, authenticator)
