@@ -14,6 +14,7 @@ portal_patterns = [
     path("login/", views.sign_in, name="login"),
     path("portal.css", views.stylesheet, name="stylesheet"),
     path("logo/", views.logo, name="logo"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
 ]
 
 # This module is a root URLconf, where app_name means nothing: include() gives the "portal:" names.

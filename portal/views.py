@@ -17,6 +17,7 @@ from domains.logos import logo_response
 
 from . import services
 from .forms import ContactSignInForm
+from .invitations import InvitationInvalid, contact_for_token
 
 
 @public("the portal's front door; sends visitors to its sign-in page")
@@ -61,3 +62,40 @@ def stylesheet(request):
 @require_safe
 def logo(request):
     return logo_response(request.portal.domain, public=True)
+
+
+@public("a contact's invitation: the signed, single-use token names the contact")
+@sensitive_post_parameters("new_password1", "new_password2")
+@csrf_protect
+@never_cache
+def invitation(request, token):
+    """Where an invited contact chooses their password (the link of the invitation mail, on
+    this portal's own host). The token is checked against this domain's account only."""
+    from users.forms import InvitationForm
+
+    domain = request.portal.domain
+    try:
+        contact = contact_for_token(request.account, token)
+    except InvitationInvalid as invalid:
+        return render(
+            request,
+            "portal/invitation.html",
+            {"portal": domain, "problem": invalid.message},
+            status=400 if request.method == "POST" else 200,
+        )
+    form = InvitationForm(request.POST or None, user=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accept_invitation(
+                contact, form.cleaned_data["new_password1"], actor=request.actor
+            )
+        except Refused as refused:
+            form.add_error("new_password1", refused.message)
+        else:
+            return render(request, "portal/invitation.html", {"portal": domain, "done": True})
+    return render(
+        request,
+        "portal/invitation.html",
+        {"portal": domain, "form": form, "invited": contact},
+        status=400 if form.errors else 200,
+    )

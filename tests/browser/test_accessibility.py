@@ -53,6 +53,8 @@ NOT_A_PAGE = {
     "users:mobile_send": "POST-only: texts a confirmation code; a GET answers 405",
     "users:two_factor_backup_codes_new": "POST-only (needs a current code); a GET answers 405",
     "users:two_factor_disable": "POST-only (needs a current code); a GET answers 405",
+    "cdr:export": "a CSV download, not a page",
+    "customers:contact_delete": "POST-only bulk delete; a GET answers 405 with no page",
     "portal:stylesheet": "the portal's CSS, not a page",
     "portal:logo": "the portal's logo image, not a page",
 }
