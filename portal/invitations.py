@@ -53,3 +53,41 @@ def contact_for_token(account, token: str) -> Contact:
             "This invitation has been used already. Sign in with the password you chose."
         )
     return contact
+
+
+RESET_SALT = "portal.contact-password-reset"
+
+
+def make_reset_token(contact: Contact) -> str:
+    """A password-reset link's token: expires after PASSWORD_RESET_TIMEOUT, works once (the
+    fingerprint holds the password hash)."""
+    return signing.TimestampSigner(salt=RESET_SALT).sign(f"{contact.pk}.{_fingerprint(contact)}")
+
+
+def contact_for_reset_token(account, token: str) -> Contact:
+    signer = signing.TimestampSigner(salt=RESET_SALT)
+    try:
+        value = signer.unsign(token, max_age=settings.PASSWORD_RESET_TIMEOUT)
+    except signing.SignatureExpired:
+        raise InvitationInvalid(
+            "This password-reset link has expired. Ask for a new one below."
+        ) from None
+    except signing.BadSignature:
+        raise InvitationInvalid(
+            "This password-reset link is not valid. Check that it is complete, or ask for a "
+            "new one."
+        ) from None
+    pk, _, fingerprint = value.partition(".")
+    contact = (
+        Contact.objects.for_account(account)
+        .filter(pk=pk, is_active=True)
+        .select_related("customer")
+        .first()
+        if pk.isdigit()
+        else None
+    )
+    if contact is None or not constant_time_compare(fingerprint, _fingerprint(contact)):
+        raise InvitationInvalid(
+            "This password-reset link has been used already. Ask for a new one if you need it."
+        )
+    return contact

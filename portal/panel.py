@@ -55,6 +55,24 @@ panel = AppPanel(
         AuditEvent(
             "contact.invitation_accepted", "Customers", "Portal invitation accepted, password set"
         ),
+        AuditEvent("portal.login_succeeded", "Portal", "Contact signed in to the portal"),
+        AuditEvent("portal.login_failed", "Portal", "Failed portal sign-in"),
+        AuditEvent("portal.login_locked", "Portal", "Portal sign-in refused: too many failures"),
+        AuditEvent(
+            "portal.login_refused",
+            "Portal",
+            "Portal sign-in refused: customer suspended, pending or without portal access",
+        ),
+        AuditEvent("portal.code_failed", "Portal", "Portal sign-in refused: wrong code"),
+        AuditEvent("portal.code_locked", "Portal", "Portal sign-in refused: too many wrong codes"),
+        AuditEvent("portal.logout", "Portal", "Contact signed out of the portal"),
+        AuditEvent("portal.password_reset_requested", "Portal", "Portal password reset requested"),
+        AuditEvent("portal.password_reset_completed", "Portal", "Portal password reset completed"),
+        AuditEvent(
+            "portal.password_reset_throttled",
+            "Portal",
+            "Portal password reset refused: too many requests",
+        ),
     ),
     help=(
         help_topic(
@@ -107,5 +125,15 @@ panel = AppPanel(
         "portal:stylesheet": PUBLIC,
         "portal:logo": PUBLIC,
         "portal:invitation": PUBLIC,
+        # A contact's sign-in steps and sections: no staff user (portal/sessions.py signs the
+        # contact in and checks the domain's access areas).
+        "portal:login_code": PUBLIC,
+        "portal:logout": PUBLIC,
+        "portal:password_reset": PUBLIC,
+        "portal:password_reset_confirm": PUBLIC,
+        "portal:cdr": PUBLIC,
+        "portal:cdr_export": PUBLIC,
+        "portal:rates": PUBLIC,
+        "portal:rates_export": PUBLIC,
     },
 )

@@ -354,13 +354,237 @@ def accept_invitation(contact: Contact, password: str, *, actor: Actor) -> Conta
 
 # --- Portal sign-in ------------------------------------------------------------------------------
 
+BAD_CREDENTIALS = "That email and password do not match. Check both and try again."
+_DUMMY_HASH = None
 
-def sign_in_contact(request, portal_domain, email: str, password: str):
-    """Sign a customer contact in on ``portal_domain`` (a session valid on that domain only).
 
-    Portal sign-in lands with the portal's sections (issue 14, part 2). Until then it refuses and
-    says that sign-in is not open yet, rather than claiming the email and password do not match.
+def _throttle_key(account, kind: str, who: str) -> str:
+    """What users/throttle.py counts a portal attempt under: per account and address (or
+    contact), never shared with a panel user of the same e-mail."""
+    return f"portal-{kind}:{account.pk}:{who}"
+
+
+def _refusal_for_customer(contact: Contact, brand: str) -> str | None:
+    customer = contact.customer
+    if customer.status == CustomerStatus.SUSPENDED:
+        return (
+            f"The account of {customer.name} is suspended, so its contacts cannot sign in. "
+            f"Please contact {brand}."
+        )
+    if customer.status == CustomerStatus.PENDING:
+        return f"The signup of {customer.name} is waiting for approval by {brand}."
+    if not customer.portal_access:
+        return f"Portal access is turned off for {customer.name}. Please contact {brand}."
+    return None
+
+
+def sign_in_contact(request, portal_domain, email: str, password: str) -> Contact:
+    """Sign a customer contact in on ``portal_domain`` (a session valid on that host only).
+
+    Throttled like the panel's sign-in (users/throttle.py: the attempt is stored before the
+    password is checked); every outcome is audited in the account's log. The same words for an
+    unknown address and a wrong password; a suspended or pending customer is said so only after
+    the right password. A contact with TOTP on only begins a half sign-in: returns the contact,
+    and ``sign_in_contact_code`` finishes it. Raises Refused with the message to show.
     """
-    raise Refused(
-        f"Sign-in to this portal is not open yet. Please contact {portal_domain.brand} for access."
+    from users import throttle
+
+    from . import sessions
+
+    account, visitor = portal_domain.account, request.actor
+    email = throttle.email_key(email)
+    known = (
+        Contact.objects.for_account(account).select_related("customer").filter(email=email).first()
     )
+    key = _throttle_key(account, "login", f"contact-{known.pk}" if known else email)
+    attempt, lock = throttle.begin_attempt(key, visitor.ip)
+    audit_data = {"email": email, "portal": portal_domain.domain}
+    if lock is not None:
+        audit.record(
+            "portal.login_locked", account=account, actor=visitor, target=known, data=audit_data
+        )
+        raise Refused(lock.message)
+    if known is None or not known.is_active or not known.has_usable_password():
+        _waste_time(password)
+        ok = False
+    else:
+        ok = known.check_password(password)
+    if not ok:
+        throttle.attempt_failed(attempt)
+        audit.record(
+            "portal.login_failed", account=account, actor=visitor, target=known, data=audit_data
+        )
+        raise Refused(BAD_CREDENTIALS)
+    refusal = _refusal_for_customer(known, portal_domain.brand)
+    if refusal:
+        throttle.attempt_void(attempt)
+        audit.record(
+            "portal.login_refused", account=account, actor=visitor, target=known, data=audit_data
+        )
+        raise Refused(refusal)
+    throttle.attempt_succeeded(attempt)
+    if known.totp_enabled and known.totp_key:
+        sessions.begin_half(request, known)
+        return known
+    return _complete(request, known, portal_domain)
+
+
+def _waste_time(password: str) -> None:
+    """Hash anyway, so an unknown address takes as long as a wrong password."""
+    global _DUMMY_HASH
+    from django.contrib.auth.hashers import check_password, make_password
+
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = make_password("not the password")
+    check_password(password, _DUMMY_HASH)
+
+
+def _complete(request, contact: Contact, portal_domain, second_factor: str = "") -> Contact:
+    from . import sessions
+
+    sessions.log_in(request, contact)
+    Contact.objects.for_account(contact.account).filter(pk=contact.pk).update(
+        last_login=timezone.now()
+    )
+    audit.record(
+        "portal.login_succeeded",
+        account=contact.account,
+        actor=request.actor,
+        target=contact,
+        data={
+            "portal": portal_domain.domain,
+            **({"second_factor": "totp"} if second_factor else {}),
+        },
+    )
+    return contact
+
+
+def totp_matches(contact: Contact, code: str) -> int | None:
+    """The time step ``code`` is valid for (RFC 6238, 30 s steps, ±1 step of drift), if it is
+    newer than the last one used; None otherwise."""
+    import time
+
+    from django_otp.oath import hotp
+
+    code = "".join((code or "").split())
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
+        return None
+    key, now = bytes.fromhex(contact.totp_key), int(time.time()) // 30
+    for step in (now, now - 1, now + 1):
+        if contact.totp_last_step is not None and step <= contact.totp_last_step:
+            continue
+        if hotp(key, step, digits=6) == int(code):
+            return step
+    return None
+
+
+def sign_in_contact_code(request, portal_domain, code: str) -> Contact:
+    """The TOTP step: finish this session's half sign-in. Wrong codes are throttled (per
+    contact and address, users/throttle.py) and audited; a code works once."""
+    from users import throttle
+
+    from . import sessions
+
+    try:
+        contact = sessions.half_contact(request)
+    except sessions.HalfExpired:
+        raise Refused(
+            f"Your sign-in took more than {sessions.HALF_MAX_AGE // 60} minutes. Enter your "
+            "email and password again."
+        ) from None
+    if contact is None:
+        raise Refused("Enter your email and password first.")
+    account, visitor = portal_domain.account, request.actor
+    attempt, lock = throttle.begin_attempt(
+        _throttle_key(account, "code", f"contact-{contact.pk}"), visitor.ip
+    )
+    if lock is not None:
+        audit.record("portal.code_locked", account=account, actor=visitor, target=contact)
+        raise Refused(lock.message.replace("sign-in attempts", "codes"))
+    with transaction.atomic():
+        locked = Contact.objects.for_account(account).select_for_update().get(pk=contact.pk)
+        step = totp_matches(locked, code)
+        if step is not None:
+            Contact.objects.for_account(account).filter(pk=contact.pk).update(totp_last_step=step)
+    if step is None:
+        throttle.attempt_failed(attempt)
+        audit.record("portal.code_failed", account=account, actor=visitor, target=contact)
+        raise Refused("That code is not right, or was used already. Enter the newest code.")
+    throttle.attempt_succeeded(attempt)
+    return _complete(request, contact, portal_domain, second_factor="totp")
+
+
+def sign_out_contact(request, contact: Contact | None) -> None:
+    from . import sessions
+
+    if contact is not None:
+        audit.record("portal.logout", account=contact.account, actor=request.actor, target=contact)
+    sessions.log_out(request)
+
+
+def request_password_reset(request, portal_domain, email: str) -> None:
+    """Mail a reset link on this portal's host to the contact with ``email``, if there is one.
+    The caller answers the same either way (no enumeration); limited like the panel's resets."""
+    from users import throttle
+
+    from .invitations import make_reset_token
+
+    account = portal_domain.account
+    email = throttle.email_key(email)
+    if not throttle.reset_allowed(_throttle_key(account, "reset", email), request.actor.ip):
+        audit.record(
+            "portal.password_reset_throttled",
+            account=account,
+            actor=request.actor,
+            data={"email": email},
+        )
+        return
+    contact = (
+        Contact.objects.for_account(account)
+        .select_related("customer")
+        .filter(email=email, is_active=True)
+        .first()
+    )
+    if contact is None:
+        return
+    link = links.portal_url(
+        portal_domain, "portal:password_reset_confirm", token=make_reset_token(contact)
+    )
+    brand = portal_domain.brand
+    hours = settings_hours()
+    body = (
+        f"Hello {contact.name},\n\n"
+        f"Someone asked to reset the password of your {brand} portal login ({contact.email}).\n"
+        f"Choose a new password here (the link works once and expires in {hours}):\n\n"
+        f"{link}\n\n"
+        "If it was not you, ignore this mail: your password stays as it is.\n"
+    )
+    send_mail_later(account, f"Reset your {brand} portal password", body, [contact.email])
+    audit.record(
+        "portal.password_reset_requested", account=account, actor=request.actor, target=contact
+    )
+
+
+def settings_hours() -> str:
+    from django.conf import settings
+
+    hours = max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+@transaction.atomic
+def reset_password(request, contact: Contact, password: str) -> Contact:
+    """The contact chose a new password from a reset link: every other session of theirs ends
+    (the session holds a hash of the password hash)."""
+    contact = Contact.objects.for_account(contact.account).select_for_update().get(pk=contact.pk)
+    _check_password(password, contact)
+    contact.set_password(password)
+    contact.email_verified = True
+    contact.save(update_fields=["password", "email_verified"])
+    audit.record(
+        "portal.password_reset_completed",
+        account=contact.account,
+        actor=request.actor,
+        target=contact,
+    )
+    return contact

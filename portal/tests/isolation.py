@@ -30,4 +30,14 @@ ENTRIES = {
     # Public: the signed single-use token names a contact of this domain's account only
     # (portal/tests/test_contacts.py); a bad token shows why the link does not work.
     "portal:invitation": portal_page({"token": "not-a-token"}),
+    "portal:password_reset_confirm": portal_page({"token": "not-a-token"}),
+    "portal:login_code": portal_page(),
+    "portal:logout": portal_page(),
+    "portal:password_reset": portal_page(),
+    # A contact's sections: a contact of A's customer sees only that customer's rows
+    # (portal/tests/test_portal_sections.py signs contacts in and crosses customers and accounts).
+    "portal:cdr": portal_page(),
+    "portal:cdr_export": portal_page(),
+    "portal:rates": portal_page(),
+    "portal:rates_export": portal_page(),
 }

@@ -55,6 +55,9 @@ NOT_A_PAGE = {
     "users:two_factor_disable": "POST-only (needs a current code); a GET answers 405",
     "cdr:export": "a CSV download, not a page",
     "customers:contact_delete": "POST-only bulk delete; a GET answers 405 with no page",
+    "portal:cdr_export": "a CSV download, not a page",
+    "portal:rates_export": "a CSV download, not a page",
+    "portal:logout": "POST-only sign-out; a GET goes back to the portal",
     "portal:stylesheet": "the portal's CSS, not a page",
     "portal:logo": "the portal's logo image, not a page",
 }
