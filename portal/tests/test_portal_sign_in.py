@@ -135,7 +135,10 @@ def test_totp_is_asked_after_the_password_and_a_code_works_once(world):
     assert client.get("/").status_code == 200
     again = _visitor()
     _sign_in(again)
-    assert "not right, or was used already" in again.post("/login/code/", {"code": code}).content.decode()
+    assert (
+        "not right, or was used already"
+        in again.post("/login/code/", {"code": code}).content.decode()
+    )
     events = _events(world)
     assert "portal.code_failed" in events and events.count("portal.login_succeeded") == 1
 
