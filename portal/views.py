@@ -103,7 +103,7 @@ def sign_in(request):
             if contact.totp_enabled and contact.totp_key:  # the code step finishes it
                 return redirect("portal:login_code")
             return redirect("portal:home")
-    return _page(request, "portal/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+    return _page(request, "portal/sign_in.html", {"form": form})
 
 
 class CodeForm(forms.Form):
