@@ -23,7 +23,7 @@ HALF_MAX_AGE = 10 * 60
 _SALT = "portal.contact-session"
 
 
-def _password_hash(contact: Contact) -> str:
+def password_hash(contact: Contact) -> str:
     return salted_hmac(_SALT, contact.password, algorithm="sha256").hexdigest()
 
 
@@ -33,7 +33,7 @@ def log_in(request, contact: Contact) -> None:
     request.session.pop(HALF_KEY, None)
     request.session[CONTACT_KEY] = {
         "id": contact.pk,
-        "hash": _password_hash(contact),
+        "hash": password_hash(contact),
         "host": request_host(request),
     }
 
@@ -47,7 +47,7 @@ def begin_half(request, contact: Contact) -> None:
     request.session.cycle_key()
     request.session[HALF_KEY] = {
         "id": contact.pk,
-        "hash": _password_hash(contact),
+        "hash": password_hash(contact),
         "host": request_host(request),
         "started": int(time.time()),
     }
@@ -81,7 +81,7 @@ def _load(request, data) -> Contact | None:
         .filter(pk=data["id"], is_active=True)
         .first()
     )
-    if contact is None or not constant_time_compare(data.get("hash", ""), _password_hash(contact)):
+    if contact is None or not constant_time_compare(data.get("hash", ""), password_hash(contact)):
         return None
     return contact
 

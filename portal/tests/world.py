@@ -74,3 +74,34 @@ def populate(world):
         world[f"contact_{side}"] = contact
         world[f"cdr_{side}"] = cdr
         world.setdefault(f"markers_{side}", []).extend([name, contact_name, email, caller])
+    world["portal_sign_in"] = _sign_in(world)
+
+
+def _sign_in(world):
+    """``world["portal_sign_in"](side)``: a client signed in as that side's contact on that
+    side's portal host (tests/isolation.portal_client), for the crawler's portal pages. The
+    session is made directly, like Client.force_login (tests may have rewritten the e-mail)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test import Client
+
+    from portal import sessions
+    from portal.models import Contact
+
+    def sign_in(side):
+        host = world[f"portal_host_{side}"]
+        contact = Contact.objects.for_account(world[side]).get(pk=world[f"contact_{side}"].pk)
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[sessions.CONTACT_KEY] = {
+            "id": contact.pk,
+            "hash": sessions.password_hash(contact),
+            "host": host,
+        }
+        store.save()
+        client = Client(HTTP_HOST=host)
+        client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+        assert client.get("/").status_code == 200, "the contact is signed in"
+        return client
+
+    return sign_in
