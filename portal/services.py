@@ -111,7 +111,7 @@ def update_customer(*, actor: Actor, customer: Customer, data: dict) -> Customer
     require_write(actor, MODULE)
     customer = (
         Customer.objects.for_account(customer.account)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("rate_card")
         .get(pk=customer.pk)
     )
@@ -255,7 +255,7 @@ def update_contact(
     require_write(actor, MODULE)
     contact = (
         Contact.objects.for_account(contact.account)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("customer")
         .get(pk=contact.pk)
     )
