@@ -13,9 +13,9 @@ portal_patterns = [
     path("login/", views.sign_in, name="login"),
     path("login/code/", views.sign_in_code, name="login_code"),
     path("logout/", views.sign_out, name="logout"),
-    path("password-reset/", views.password_reset, name="password_reset"),
+    path("reset-password/", views.password_reset, name="password_reset"),
     path(
-        "password-reset/<str:token>/",
+        "reset-password/<str:token>/",
         views.password_reset_confirm,
         name="password_reset_confirm",
     ),

@@ -163,13 +163,13 @@ def test_sign_out_ends_the_session_and_is_audited(world):
 def test_password_reset_mails_a_link_on_the_portal_host(world, django_capture_on_commit_callbacks):
     client = _visitor()
     with django_capture_on_commit_callbacks(execute=True):
-        sent = client.post("/password-reset/", {"email": "CARLA@alpha-retail.test"})
-        unknown = client.post("/password-reset/", {"email": "ghost@alpha-retail.test"})
+        sent = client.post("/reset-password/", {"email": "CARLA@alpha-retail.test"})
+        unknown = client.post("/reset-password/", {"email": "ghost@alpha-retail.test"})
     same = "a mail with a link to choose a new password is on its way"
     assert same in sent.content.decode() and same in unknown.content.decode()
     (message,) = mail.outbox
     assert message.to == [EMAIL]
-    link = re.search(r"^http://portal\.alpha\.test(/password-reset/\S+/)$", message.body, re.M)
+    link = re.search(r"^http://portal\.alpha\.test(/reset-password/\S+/)$", message.body, re.M)
     assert link, message.body
     signed_in = _visitor()
     _sign_in(signed_in)
@@ -188,6 +188,6 @@ def test_a_reset_link_of_another_portal_does_not_work_here(world):
     from portal.invitations import make_reset_token
 
     token = make_reset_token(world["contact_b"])
-    body = _visitor().get(f"/password-reset/{token}/").content.decode()
+    body = _visitor().get(f"/reset-password/{token}/").content.decode()
     assert "used already" in body or "not valid" in body
     assert "bernd@" not in body
