@@ -8,6 +8,7 @@ only when the domain's access area is on and not hidden for the customer (else a
 """
 
 from datetime import UTC
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -413,7 +414,7 @@ def rates(request):
             request,
             current_rates(request.account, card),
             export_url=reverse("portal:rates_export")
-            + (f"?q={request.GET.get('q', '')}" if request.GET.get("q") else ""),
+            + (f"?{urlencode({'q': request.GET['q']})}" if request.GET.get("q") else ""),
         )
         if card is not None
         else None
