@@ -1,28 +1,139 @@
-"""What the portal app adds to the panel: the Customers link (still to be built) and the
-customer modules; the portal itself has its own URLconf (portal/urls.py), served on portal
-hosts by the tenant middleware."""
+"""What the portal app adds to the panel: the Customers section (customers, their portal
+contacts, approval and suspension) and the CDR section (the account's calls), with the Customer
+and Cdr modules. The portal itself has its own URLconf (portal/urls.py), served on portal hosts
+by the tenant middleware."""
 
-from accounts.registry import PUBLIC, SETUP, AppPanel, Module, Section
+from accounts.registry import (
+    PUBLIC,
+    SETUP,
+    AppPanel,
+    AuditEvent,
+    Module,
+    Mount,
+    Section,
+    help_topic,
+    view,
+    write,
+)
+
+CUSTOMERS = Section(
+    "customers",
+    "Customers",
+    "customers/",
+    "customer",
+    "Your customers, their portal contacts and their calls.",
+    menu=SETUP,
+    order=20,
+    url_name="customers:list",
+    help="customers",
+)
+CDR = Section(
+    "cdr",
+    "CDR",
+    "cdr/",
+    "cdr",
+    "Every call of your customers: date, numbers, duration, rate and cost.",
+    menu=SETUP,
+    order=25,
+    url_name="cdr:list",
+    help="cdr",
+)
 
 panel = AppPanel(
     modules=(Module("customer", "Customer", order=10), Module("cdr", "Cdr", order=40)),
-    sections=(
-        Section(
-            "customers",
-            "Customers",
-            "customers/",
-            "customer",
-            "Your customers, their portal contacts and their calls.",
-            menu=SETUP,
-            order=20,
+    sections=(CUSTOMERS, CDR),
+    events=(
+        AuditEvent("customer.created", "Customers", "Customer added"),
+        AuditEvent("customer.updated", "Customers", "Customer changed"),
+        AuditEvent("customer.approved", "Customers", "Customer signup approved"),
+        AuditEvent("customer.suspended", "Customers", "Customer suspended"),
+        AuditEvent("customer.reactivated", "Customers", "Customer reactivated"),
+        AuditEvent("contact.created", "Customers", "Portal contact added"),
+        AuditEvent("contact.updated", "Customers", "Portal contact changed"),
+        AuditEvent("contact.deleted", "Customers", "Portal contact deleted"),
+        AuditEvent("contact.invited", "Customers", "Portal invitation sent"),
+        AuditEvent(
+            "contact.invitation_accepted", "Customers", "Portal invitation accepted, password set"
+        ),
+        AuditEvent("portal.login_succeeded", "Portal", "Contact signed in to the portal"),
+        AuditEvent("portal.login_failed", "Portal", "Failed portal sign-in"),
+        AuditEvent("portal.login_locked", "Portal", "Portal sign-in refused: too many failures"),
+        AuditEvent(
+            "portal.login_refused",
+            "Portal",
+            "Portal sign-in refused: customer suspended, pending or without portal access",
+        ),
+        AuditEvent("portal.code_failed", "Portal", "Portal sign-in refused: wrong code"),
+        AuditEvent("portal.code_locked", "Portal", "Portal sign-in refused: too many wrong codes"),
+        AuditEvent("portal.logout", "Portal", "Contact signed out of the portal"),
+        AuditEvent("portal.password_reset_requested", "Portal", "Portal password reset requested"),
+        AuditEvent("portal.password_reset_completed", "Portal", "Portal password reset completed"),
+        AuditEvent(
+            "portal.password_reset_throttled",
+            "Portal",
+            "Portal password reset refused: too many requests",
         ),
     ),
+    help=(
+        help_topic(
+            "customers",
+            "Customers",
+            """
+            Your customers: each has a currency (its balance, rates and calls are in it), a
+            debit limit (how far the balance may go below zero), a status and portal access.
+            The balance changes with its payments and calls, never by hand.
+
+            Contacts are a customer's logins to your white-label portal. Give a contact a
+            password, or send an invitation: the mail holds a link on your Verified portal
+            domain where the contact chooses their own password (the link works once).
+
+            A customer who signed up on your portal waits in Pending approval until you press
+            Approve. Suspend stops its contacts signing in; Reactivate lets them in again.
+            Under "Hide from this customer" you take portal areas away from one customer even
+            where the portal domain turns them on.
+            """,
+        ),
+        help_topic(
+            "cdr",
+            "CDR",
+            """
+            Every call of your customers, newest first: start time, caller and callee, the
+            destination, the duration, the rate per minute and the cost in the customer's
+            currency, the carrier, the disposition with its SIP code, and whether DTMF was sent.
+
+            Choose dates (at most a year at a time; the last 30 days unless you choose) and a
+            customer. Export CSV downloads exactly the calls the filters select.
+            """,
+        ),
+    ),
+    urls=(Mount(CUSTOMERS.path, "portal.urls_customers"), Mount(CDR.path, "portal.urls_cdr")),
     hooks={"template_customer_choices": "portal.services.customer_choices"},
-    # The portal's own URLconf (portal/urls.py), served on portal hosts.
     permissions={
+        "customers:list": view("customer"),
+        "customers:add": write("customer"),
+        "customers:detail": view("customer"),
+        "customers:edit": write("customer"),
+        "customers:status": write("customer"),
+        "customers:contact_add": write("customer"),
+        "customers:contact_edit": write("customer"),
+        "customers:contact_delete": write("customer"),
+        "cdr:list": view("cdr"),
+        "cdr:export": view("cdr"),
+        # The portal's own URLconf (portal/urls.py), served on portal hosts.
         "portal:home": PUBLIC,
         "portal:login": PUBLIC,
         "portal:stylesheet": PUBLIC,
         "portal:logo": PUBLIC,
+        "portal:invitation": PUBLIC,
+        # A contact's sign-in steps and sections: no staff user (portal/sessions.py signs the
+        # contact in and checks the domain's access areas).
+        "portal:login_code": PUBLIC,
+        "portal:logout": PUBLIC,
+        "portal:password_reset": PUBLIC,
+        "portal:password_reset_confirm": PUBLIC,
+        "portal:cdr": PUBLIC,
+        "portal:cdr_export": PUBLIC,
+        "portal:rates": PUBLIC,
+        "portal:rates_export": PUBLIC,
     },
 )

@@ -1,8 +1,7 @@
 """The customer portal's URLs, served on a tenant's Verified portal domain.
 
 The tenant middleware sets ``request.urlconf`` to this module for portal hosts (see
-domains.routing.PortalSite), so none of the panel's URLs exist there. The customer-portal issue
-adds the portal's sections here.
+domains.routing.PortalSite), so none of the panel's URLs exist there.
 """
 
 from django.urls import include, path
@@ -12,6 +11,19 @@ from . import views
 portal_patterns = [
     path("", views.home, name="home"),
     path("login/", views.sign_in, name="login"),
+    path("login/code/", views.sign_in_code, name="login_code"),
+    path("logout/", views.sign_out, name="logout"),
+    path("reset-password/", views.password_reset, name="password_reset"),
+    path(
+        "reset-password/<str:token>/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("cdr/", views.cdr, name="cdr"),
+    path("cdr/export.csv", views.cdr_export, name="cdr_export"),
+    path("rates/", views.rates, name="rates"),
+    path("rates/export.csv", views.rates_export, name="rates_export"),
     path("portal.css", views.stylesheet, name="stylesheet"),
     path("logo/", views.logo, name="logo"),
 ]

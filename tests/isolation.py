@@ -110,6 +110,16 @@ def portal_host(world: dict, side: str) -> str:
     return world[f"portal_host_{side}"]
 
 
+def portal_client(world: dict, side: str):
+    """A client on ``side``'s portal host: signed in as that side's portal contact when the
+    portal's tests/world.py provides one (``world["portal_sign_in"](side)``), so the crawler reads
+    the contact's own sections; an anonymous visitor otherwise."""
+    from django.test import Client
+
+    sign_in = world.get("portal_sign_in")
+    return sign_in(side) if sign_in else Client(HTTP_HOST=portal_host(world, side))
+
+
 def unregistered(routes: list[Route], registry: dict[str, Entry] = REGISTRY) -> list[str]:
     return sorted(r.name for r in routes if r.name not in registry)
 

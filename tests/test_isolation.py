@@ -1,7 +1,7 @@
 """Tenant isolation, checked on every URL of the panel (registry in tests/isolation.py)."""
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from accounts.actors import PLATFORM
 from accounts.permissions import ALLOW, MODULES
@@ -19,7 +19,7 @@ from .isolation import (
     mark_text_fields,
     markers,
     panel_routes,
-    portal_host,
+    portal_client,
     tenant_ids,
     tenant_object,
     tenant_rows,
@@ -29,8 +29,9 @@ from .isolation import (
 
 
 def _client(entry, world, panel_client):
-    """Panel entries: A's Administrator. Portal entries: a visitor of A's Verified portal domain."""
-    return Client(HTTP_HOST=portal_host(world, "a")) if entry.site == "portal" else panel_client
+    """Panel entries: A's Administrator. Portal entries: A's portal contact, signed in on A's
+    Verified portal domain (an anonymous visitor when no app provides contacts)."""
+    return portal_client(world, "a") if entry.site == "portal" else panel_client
 
 
 def test_every_url_pattern_is_in_the_registry():

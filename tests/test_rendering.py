@@ -2,13 +2,12 @@
 and no secret is ever rendered back (DESIGN: Secrets), on every page the crawler knows."""
 
 import pytest
-from django.test import Client
 
 from .isolation import (
     REGISTRY,
     body_text,
     mark_text_fields,
-    portal_host,
+    portal_client,
     set_secrets,
     url_for,
 )
@@ -22,7 +21,7 @@ def _pages(world, client):
             portal = entry.site == "portal"
             yield (
                 name,
-                (Client(HTTP_HOST=portal_host(world, "a")) if portal else client),
+                (portal_client(world, "a") if portal else client),
                 url_for(name, world, "a"),
             )
 

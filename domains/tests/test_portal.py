@@ -39,16 +39,13 @@ def test_the_front_door_leads_to_sign_in(world):
     assert response["Location"] == "/login/"
 
 
-def test_sign_in_says_honestly_that_it_is_not_open_yet(world):
+def test_a_refused_sign_in_names_nobody(world):
+    # Contacts sign in since the portal issue (portal/tests/test_portal_sign_in.py).
     client = portal_client()
     response = client.post("/login/", {"email": "someone@customer.example", "password": "x"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert (
-        "Sign-in to this portal is not open yet. Please contact Alpha Customer Hub for access."
-        in body
-    )
-    assert "do not match" not in body
+    assert "That email and password do not match. Check both and try again." in body
     assert 'value="someone@customer.example"' in body  # what was typed stays
     assert response.wsgi_request.user.is_anonymous
     assert "_auth_user_id" not in client.session

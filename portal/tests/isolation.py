@@ -1,10 +1,43 @@
-"""Isolation-crawler entries for the customer portal (requested on account A's portal host)."""
+"""Isolation-crawler entries for the Customers and CDR sections (panel) and the customer portal
+(requested on account A's portal host)."""
 
-from tests.isolation import portal_page
+from tests.isolation import page, portal_page, tenant_object
+
+
+def _customer(world, side):
+    return {"pk": world[f"customer_{side}"].pk}
+
+
+def _contact(world, side):
+    return {"pk": world[f"customer_{side}"].pk, "contact_pk": world[f"contact_{side}"].pk}
+
 
 ENTRIES = {
+    "customers:list": page(),
+    "customers:add": page(),
+    "customers:detail": tenant_object(_customer),
+    "customers:edit": tenant_object(_customer),
+    "customers:status": tenant_object(_customer),
+    "customers:contact_add": tenant_object(_customer),
+    "customers:contact_edit": tenant_object(_contact),
+    "customers:contact_delete": tenant_object(_customer),
+    "cdr:list": page(),
+    "cdr:export": page(),
     "portal:home": portal_page(),
     "portal:login": portal_page(),
     "portal:stylesheet": portal_page(),
     "portal:logo": portal_page(),
+    # Public: the signed single-use token names a contact of this domain's account only
+    # (portal/tests/test_contacts.py); a bad token shows why the link does not work.
+    "portal:invitation": portal_page({"token": "not-a-token"}),
+    "portal:password_reset_confirm": portal_page({"token": "not-a-token"}),
+    "portal:login_code": portal_page(),
+    "portal:logout": portal_page(),
+    "portal:password_reset": portal_page(),
+    # A contact's sections: a contact of A's customer sees only that customer's rows
+    # (portal/tests/test_portal_sections.py signs contacts in and crosses customers and accounts).
+    "portal:cdr": portal_page(),
+    "portal:cdr_export": portal_page(),
+    "portal:rates": portal_page(),
+    "portal:rates_export": portal_page(),
 }

@@ -60,6 +60,11 @@ NOT_A_PAGE = {
     "users:passkey_remove": "POST-only (needs a current second factor); a GET answers 405",
     "users:login_passkey_options": "POST-only JSON (WebAuthn options); a GET answers 405",
     "users:login_passkey": "POST-only passwordless sign-in; a GET answers 405",
+    "cdr:export": "a CSV download, not a page",
+    "customers:contact_delete": "POST-only bulk delete; a GET answers 405 with no page",
+    "portal:cdr_export": "a CSV download, not a page",
+    "portal:rates_export": "a CSV download, not a page",
+    "portal:logout": "POST-only sign-out; a GET goes back to the portal",
     "portal:stylesheet": "the portal's CSS, not a page",
     "portal:logo": "the portal's logo image, not a page",
 }
@@ -70,6 +75,17 @@ SCREENSHOTS = {"users:list": "users", "domains:list": "domains", "portal:login":
 # The widest pages, checked again at a phone's width (the tables scroll inside their cards).
 NARROW_PAGES = ["users:list", "domains:list", "payment_gateways:list", "accounts:audit_log"]
 PALE = "#ffe066"  # 1.3:1 on white
+# The portal areas a contact's sweep turns on (portal/sections: Dashboard tiles, CDR, Rate Card).
+PORTAL_AREAS = [
+    "balance",
+    "latest_calls",
+    "cdr",
+    "rate_card",
+    "customer_asr",
+    "customer_acd",
+    "customer_cps",
+    "customer_channels",
+]
 
 # Panel pages a visitor reaches without signing in (the crawler marks them exempt: no tenant data).
 PUBLIC_PANEL_PAGES = [
@@ -279,6 +295,18 @@ def test_public_and_portal_pages_have_no_serious_axe_violations(world, chromium,
         login = host + reverse("portal:login", urlconf=PORTAL_URLCONF)
         sweep.check("portal:login", login, variant=f"brand colour {PALE}")
         screenshot(page, "a11y-portal-sign-in-pale-visitor")
+        if "contact_a" in world:  # a signed-in contact's sections, every area on
+            domain.access_areas = PORTAL_AREAS
+            domain.save()
+            page.goto(login)
+            page.get_by_label("Email").fill(world["contact_a"].email)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            page.wait_for_url(lambda url: "/login/" not in url)
+            sweep.seen.clear()
+            for name, url in _portal_pages(world):
+                sweep.check(name, host + url, variant="contact")
+            screenshot(page, "a11y-portal-rates-contact")
     finally:
         portal.close()
     failing, lines = sweep.report()

@@ -109,7 +109,7 @@ def test_add_check_and_open_a_portal(transactional_db, page, live_server, admin_
     page.get_by_label("Email").fill("someone@customer.example")
     page.get_by_label("Password").fill("whatever")
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("Sign-in to this portal is not open yet.")
+    expect(page.get_by_role("alert")).to_contain_text("That email and password do not match.")
     screenshot(page, "portal-sign-in-refused")
 
     # Deleting the domain (after confirming) stops the portal at once.
