@@ -29,7 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import ADMIN_LARGE, ADMIN_SMALL, PASSWORD, Scale  # noqa: E402
+from bench.seed import (  # noqa: E402
+    ADMIN_LARGE,
+    ADMIN_SMALL,
+    CONTACT_LARGE,
+    CONTACT_SMALL,
+    PASSWORD,
+    Scale,
+)
 
 PY = sys.executable
 GUNICORN = str(Path(PY).with_name("gunicorn"))
@@ -41,6 +48,7 @@ class Page:
     path: str
     signed_in_as: str | None  # None: anonymous
     compare_with: str = ""  # the label of the page this one is measured against (a ratio)
+    host: str = "127.0.0.1"  # the panel, or a portal domain (its contact signs in there)
 
 
 BARE = "bare view (template, no query)"
@@ -55,8 +63,18 @@ PAGES = [
     Page("Audit Log", "/audit/", ADMIN_LARGE),
     Page("Payments", "/account/payments/", ADMIN_LARGE),
     Page("Config", "/account/config/", ADMIN_LARGE),
+    Page("CDR (panel)", "/cdr/", ADMIN_LARGE),
+    Page("Portal CDR", "/cdr/", CONTACT_LARGE[0], host=CONTACT_LARGE[1]),
     Page("Users list, small account (growth)", "/account/users/", ADMIN_SMALL, "Users list"),
+    Page(
+        "Portal CDR, small customer (growth)",
+        "/cdr/",
+        CONTACT_SMALL[0],
+        "Portal CDR",
+        host=CONTACT_SMALL[1],
+    ),
 ]
+SIGN_INS = dict((CONTACT_LARGE, CONTACT_SMALL))  # contact e-mail → portal host
 
 
 @dataclass
@@ -109,12 +127,14 @@ from django.test.utils import CaptureQueriesContext
 from accounts.sessions import SESSION_HOST_KEY
 from users.models import User
 counts = {}
-for label, path, email in json.loads(sys.argv[1]):
-    client = Client(HTTP_HOST="127.0.0.1")
-    if email:
+for label, path, email, host in json.loads(sys.argv[1]):
+    client = Client(HTTP_HOST=host)
+    if email and host != "127.0.0.1":  # a portal contact signs in through the portal's form
+        client.post("/login/", {"email": email, "password": sys.argv[2]})
+    elif email:
         client.force_login(User.all_accounts.get(email=email))
         session = client.session
-        session[SESSION_HOST_KEY] = "127.0.0.1"
+        session[SESSION_HOST_KEY] = host
         session.save()
     client.get(path)  # warm: the per-process caches fill once
     with CaptureQueriesContext(connection) as queries:
@@ -126,9 +146,9 @@ print(json.dumps(counts))
 
 
 def _query_counts(env) -> dict[str, int]:
-    pages = json.dumps([(p.label, p.path, p.signed_in_as) for p in PAGES])
+    pages = json.dumps([(p.label, p.path, p.signed_in_as, p.host) for p in PAGES])
     output = subprocess.run(
-        [PY, "-c", "import django; django.setup()\n" + QUERY_COUNTS, pages],
+        [PY, "-c", "import django; django.setup()\n" + QUERY_COUNTS, pages, PASSWORD],
         cwd=ROOT,
         env=env,
         check=True,
@@ -138,15 +158,15 @@ def _query_counts(env) -> dict[str, int]:
     return json.loads(output)
 
 
-def _sign_in(port: int, email: str) -> str:
-    """The Cookie header of a session signed in through the real sign-in form."""
+def _sign_in(port: int, email: str, host: str = "127.0.0.1") -> str:
+    """The Cookie header of a session signed in through the real sign-in form on ``host``."""
 
     def call(method, path, body=None, cookie=""):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Cookie": cookie}
+        headers = {"Cookie": cookie, "Host": host}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{port}/login/"
+            headers["Referer"] = f"http://{host}/login/"
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
@@ -182,7 +202,7 @@ def _wrk(port: int, page: Page, cookie: str, seconds: int, concurrency: int) -> 
             str(ROOT / "bench" / "wrk.lua"),
             f"http://127.0.0.1:{port}{page.path}",
         ],
-        env={**os.environ, "BENCH_COOKIE": cookie},
+        env={**os.environ, "BENCH_COOKIE": cookie, "BENCH_HOST": page.host},
         check=True,
         capture_output=True,
         text=True,
@@ -239,6 +259,7 @@ def run(scale: Scale, seconds: int, concurrency: int, workers: int) -> list[Resu
         try:
             _wait(port, server)
             cookies = {email: _sign_in(port, email) for email in (ADMIN_LARGE, ADMIN_SMALL)}
+            cookies |= {email: _sign_in(port, email, host) for email, host in SIGN_INS.items()}
             results = []
             for page in PAGES:
                 cookie = cookies.get(page.signed_in_as, "")

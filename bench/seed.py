@@ -14,6 +14,8 @@ from decimal import Decimal
 PASSWORD = "Bench-Pass-2026!"
 ADMIN_LARGE = "admin@large.bench"
 ADMIN_SMALL = "admin@small.bench"
+CONTACT_LARGE = ("contact@large.bench", "portal.large.bench")
+CONTACT_SMALL = ("contact@small.bench", "portal.small.bench")
 BATCH = 2000
 
 
@@ -25,10 +27,23 @@ class Scale:
     groups: int = 100
     audit_entries: int = 50_000
     domains: int = 2000
+    customers: int = 500
+    cdrs: int = 200_000
+    small_cdrs: int = 1000
 
     @classmethod
     def tiny(cls) -> "Scale":
-        return cls(accounts=3, users=20, small_users=5, groups=3, audit_entries=50, domains=6)
+        return cls(
+            accounts=3,
+            users=20,
+            small_users=5,
+            groups=3,
+            audit_entries=50,
+            domains=6,
+            customers=3,
+            cdrs=60,
+            small_cdrs=10,
+        )
 
 
 def _progress(label: str, done: int, total: int) -> None:
@@ -157,8 +172,73 @@ def seed(scale: Scale) -> None:
         ),
         scale.domains,
     )
+    seed_portal(scale, large, small, password)
     # Fresh statistics, as autovacuum would give a database that grew over time: right after a
     # bulk load PostgreSQL still believes the users table holds 3 rows per account, and sorts
     # 10,000 users for a page of 25 (3.8 ms instead of 0.06 ms: the "growth" the issue saw).
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def seed_portal(scale: Scale, large, small, password: str) -> None:
+    """Customers with calls, and a portal domain and signed-in-able contact for Large and Small:
+    Large's first customer holds most calls (the growth run's far end), Small's has a thousandth."""
+    from django.utils import timezone
+
+    from domains.models import DnsStatus, PortalDomain
+    from portal.models import Cdr, Contact, Customer
+
+    now = timezone.now()
+    for account, slug, customers, calls in (
+        (large, "large", scale.customers, scale.cdrs),
+        (small, "small", 1, scale.small_cdrs),
+    ):
+        PortalDomain.objects.create(
+            account=account,
+            domain=f"portal.{slug}.bench",
+            currencies=["USD"],
+            access_areas=["cdr", "rate_card", "balance"],
+            status=DnsStatus.VERIFIED,
+        )
+        made = _bulk(
+            f"customers of {account.name}",
+            Customer,
+            (
+                Customer(account=account, name=f"Customer {c:04}", currency="USD")
+                for c in range(customers)
+            ),
+            customers,
+        )
+        Contact.objects.create(
+            account=account,
+            customer=made[0],
+            name="Bench Contact",
+            email=f"contact@{slug}.bench",
+            password=password,
+            email_verified=True,
+        )
+        # The first customer gets what the others leave (each other one gets 100 calls at most).
+        others = min(100, calls // (2 * max(customers - 1, 1))) if customers > 1 else 0
+        first = calls - others * (customers - 1)
+        owners = [made[0]] * first + [c for c in made[1:] for _ in range(others)]
+        _bulk(
+            f"calls of {account.name}",
+            Cdr,
+            (
+                Cdr(
+                    account=account,
+                    customer=customer,
+                    start_time=now - timedelta(seconds=(i * 7919) % (29 * 86400)),
+                    caller="+12025550100",
+                    callee=f"+4420{i % 10_000_000:07}",
+                    destination="United Kingdom",
+                    duration=i % 600,
+                    rate=Decimal("0.0100"),
+                    cost=Decimal(i % 600) / 6000,
+                    currency="USD",
+                    carrier="Bench Carrier",
+                )
+                for i, customer in enumerate(owners)
+            ),
+            len(owners),
+        )
