@@ -16,6 +16,7 @@ from accounts.errors import Refused
 from accounts.ipnets import ip_allowed
 from accounts.links import panel_url
 from accounts.mail import send_mail_later
+from accounts.metrics import SIGN_INS, TWO_FACTOR_FAILURES
 from accounts.models import SecurityAddons
 from accounts.permissions import MODULES, require_write
 from accounts.policy import address_allowed
@@ -50,6 +51,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     attempt, lock = throttle.begin_attempt(email, ip, user=known)  # stored first, then counted
     if lock is not None:
+        SIGN_INS.inc(result="locked")
         audit.record(
             "login.locked", account=account, actor=visitor, target=known, data={"email": email}
         )
@@ -58,6 +60,7 @@ def sign_in(request, email: str, password: str) -> User:
     user = authenticate(request, username=email, password=password)
     if user is None:
         throttle.attempt_failed(attempt)
+        SIGN_INS.inc(result="failed")
         audit.record(
             "login.failed", account=account, actor=visitor, target=known, data={"email": email}
         )
@@ -67,6 +70,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     if not ip_allowed(ip, user.ip_whitelist):
         throttle.attempt_void(attempt)
+        SIGN_INS.inc(result="refused_ip")
         audit.record("login.ip_refused", account=account, actor=visitor, target=user)
         raise Refused(
             f"Your user may not sign in from this address ({ip}). Ask an Administrator of your "
@@ -75,6 +79,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     if not address_allowed(user.account, ip):
         throttle.attempt_void(attempt)
+        SIGN_INS.inc(result="refused_ip")
         audit.record("login.account_ip_refused", account=account, actor=visitor, target=user)
         raise Refused(
             f"{user.account.name} allows sign-in only from its own networks, and this address "
@@ -94,6 +99,7 @@ def _complete_sign_in(request, user: User, second_factor: str = "") -> User:
     ip = request.actor.ip
     login(request, user)  # accounts.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
+    SIGN_INS.inc(result="succeeded")
     audit.record(
         "login.succeeded",
         account=user.account,
@@ -130,6 +136,7 @@ def sign_in_with_code(request, code: str, *, backup: bool = False) -> User:
 
     check = verify_code(user, visitor.ip, code, backup=backup)
     if not check.ok:
+        TWO_FACTOR_FAILURES.inc(result="locked" if check.lock else "failed")
         audit.record(
             "login.code_locked" if check.lock else "login.code_failed",
             account=user.account,
