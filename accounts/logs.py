@@ -30,6 +30,24 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "reque
 QUIET_URL_NAMES = {"accounts:healthz", "accounts:readyz", "accounts:metrics"}
 
 
+def _stamped_factory(make_record):
+    """Every record is stamped with the request id current where it is made (a handler may
+    format it later, elsewhere: a queue, pytest's capture)."""
+
+    def make(*args, **kwargs):
+        record = make_record(*args, **kwargs)
+        if not getattr(record, "request_id", ""):
+            record.request_id = current_request_id()
+        return record
+
+    make.stamps_request_ids = True
+    return make
+
+
+if not getattr(logging.getLogRecordFactory(), "stamps_request_ids", False):
+    logging.setLogRecordFactory(_stamped_factory(logging.getLogRecordFactory()))
+
+
 def _request_of(record: logging.LogRecord):
     """The request Django's own loggers attach (django.request, django.security)."""
     request = getattr(record, "request", None)
