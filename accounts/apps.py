@@ -10,7 +10,8 @@ class AccountsConfig(AppConfig):
         # and stamp its first activity (the idle timeout).
         from django.conf import settings
 
-        from . import checks, policy, sessions  # noqa: F401
+        # metrics: the query counter is installed on every database connection from the start.
+        from . import checks, metrics, policy, sessions  # noqa: F401
 
         if settings.SENTRY_DSN:  # error reports leave only when a DSN is set
             from . import errorreporting

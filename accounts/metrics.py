@@ -16,7 +16,7 @@ import logging
 import os
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.backends.signals import connection_created
 from prometheus_client import (
     REGISTRY,
@@ -200,6 +200,8 @@ def _install_query_counter(sender, connection, **kwargs):
 
 
 connection_created.connect(_install_query_counter, dispatch_uid="accounts.metrics.queries")
+for _open in connections.all(initialized_only=True):  # opened before this module was imported
+    _install_query_counter(None, _open)
 
 
 # --- the task queue ---------------------------------------------------------------------------

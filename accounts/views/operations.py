@@ -72,8 +72,9 @@ def metrics_view(request):
         return HttpResponse(
             "Metrics are served only to METRICS_ALLOWED_IPS.", content_type="text/plain", status=403
         )
-    from prometheus_client import CONTENT_TYPE_LATEST
+    # The classic text format (0.0.4): every Prometheus version reads it; the names are plain.
+    from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-    response = HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+    response = HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
     response["Cache-Control"] = "no-store"
     return response
