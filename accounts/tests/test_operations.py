@@ -260,3 +260,49 @@ def test_with_migrations_not_applied_readyz_says_pending(app_server, tmp_path):
     status, body, _ = get("/readyz")
     assert status == 503
     assert json.loads(body) == {"database": "ok", "migrations": "pending"}
+
+
+# --- the system checks --------------------------------------------------------------------------
+
+
+def test_the_checks_refuse_bad_operations_settings(settings, monkeypatch, tmp_path):
+    from accounts import checks
+
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1", "not-an-ip", "0.0.0.0/0"]
+    assert [p.id for p in checks.metrics_allowed_ips_usable(None)] == [
+        "accounts.E003",
+        "accounts.W003",
+    ]
+    settings.LOG_FORMAT = "xml"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    assert [p.id for p in checks.operations_settings_usable(None)] == [
+        "accounts.E004",
+        "accounts.E005",
+    ]
+    settings.LOG_FORMAT = "console"
+    settings.SENTRY_DSN = "http://key@sentry.internal/1"
+    assert [p.id for p in checks.production_operations(None)] == [
+        "accounts.W004",
+        "accounts.W005",
+    ]
+
+
+def test_the_deploy_check_is_clean_with_the_production_defaults():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "a-long-random-production-key-" + "x" * 40,
+        "FIELD_ENCRYPTION_KEYS": "dGVzdC1rZXktb25lLWZvci1lbmNyeXB0ZWQtZmllbGQ=",
+        "PANEL_BASE_URL": "https://panel.example.com",
+        "SENTRY_DSN": "https://0123@sentry.example.com/1",
+    }
+    env.pop("LOG_FORMAT", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
