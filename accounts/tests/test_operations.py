@@ -306,3 +306,45 @@ def test_the_deploy_check_is_clean_with_the_production_defaults():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_several_gunicorn_workers_add_up_in_one_scrape(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR: whichever worker answers /metrics counts every worker's
+    requests (config/gunicorn.conf.py)."""
+    port = _free_port()
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for _ in range(12):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    line = 'panel_http_requests_total{method="GET",status="200",view="accounts:healthz"}'
+    (count,) = [float(row.split()[-1]) for row in text.splitlines() if row.startswith(line)]
+    assert count == 12
+    assert len(list(metrics_dir.glob("counter_*.db"))) >= 2  # both workers wrote
