@@ -186,8 +186,15 @@ def counting_queries():
         _REQUEST_TALLY.reset(token)
 
 
+_DB_QUERIES_BY_ALIAS: dict = {}
+
+
 def _count_query(execute, sql, params, many, context):
-    DB_QUERIES.labels(alias=context["connection"].alias).inc()
+    alias = context["connection"].alias
+    counter = _DB_QUERIES_BY_ALIAS.get(alias)
+    if counter is None:
+        counter = _DB_QUERIES_BY_ALIAS.setdefault(alias, DB_QUERIES.labels(alias=alias))
+    counter.inc()
     tally = _REQUEST_TALLY.get()
     if tally is not None:
         tally.count += 1

@@ -188,3 +188,18 @@ def test_signing_in_still_works_with_the_logs_on(admin_a, info_logs):
     assert response.status_code == 302
     (line,) = _request_lines(info_logs)
     assert line["user_id"] == admin_a.pk  # the user the request signed in
+
+
+def test_every_task_is_declared_with_the_traced_decorator():
+    """A task declared with django_tasks' own decorator would lose the request id."""
+    from django.conf import settings
+
+    offenders = []
+    for app in settings.PROJECT_APPS:
+        for path in (settings.BASE_DIR / app).rglob("*.py"):
+            if "tests" in path.parts or "migrations" in path.parts:
+                continue
+            text = path.read_text()
+            if "from django_tasks import task" in text or "@django_tasks.task" in text:
+                offenders.append(str(path.relative_to(settings.BASE_DIR)))
+    assert offenders == [], "use accounts.traced_tasks.task in " + ", ".join(offenders)

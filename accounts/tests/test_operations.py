@@ -322,7 +322,7 @@ def test_several_gunicorn_workers_add_up_in_one_scrape(tmp_path):
         "WEB_CONCURRENCY": "2",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
     }
-    process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+    process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,
         env=env,
