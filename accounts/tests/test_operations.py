@@ -297,6 +297,7 @@ def test_the_deploy_check_is_clean_with_the_production_defaults():
         "SENTRY_DSN": "https://0123@sentry.example.com/1",
     }
     env.pop("LOG_FORMAT", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests set it for this process
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
