@@ -5,16 +5,14 @@ Secrets never enter it: values of encrypted fields are masked by :func:`snapshot
 ``changes`` or ``data`` that names a secret is masked by :func:`record` as a second line of defence.
 """
 
-import re
-
 from django.db import models
 
 from .actors import Actor
+from .masking import MASK, jsonable, mask
 from .models import AuditEntry
 from .registry import LazyRegistry, audit_events
 
-MASK = "********"
-_SECRET_KEY = re.compile(r"password|secret|token|otp|passphrase|private|api_key|signature", re.I)
+__all__ = ["MASK", "record"]
 
 
 # Every event any app declares (``<app>/panel.py``), with its section and display text.
@@ -51,7 +49,7 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict:
     for name in fields:
         field = instance._meta.get_field(name)
         value = getattr(instance, field.attname)
-        values[name] = _Secret(value) if isinstance(field, EncryptedTextField) else _jsonable(value)
+        values[name] = _Secret(value) if isinstance(field, EncryptedTextField) else jsonable(value)
     return values
 
 
@@ -110,26 +108,6 @@ def record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_label=(target_label or (str(target) if target is not None else ""))[:254],
-        changes=_mask({k: list(v) for k, v in (changes or {}).items()}),
-        data=_mask(data or {}),
+        changes=mask({k: list(v) for k, v in (changes or {}).items()}),
+        data=mask(data or {}),
     )
-
-
-def _mask(payload: dict) -> dict:
-    masked = {}
-    for key, value in payload.items():
-        if _SECRET_KEY.search(str(key)):
-            masked[key] = [MASK, MASK] if isinstance(value, list) else MASK
-        elif isinstance(value, dict):
-            masked[key] = _mask(value)
-        else:
-            masked[key] = _jsonable(value)
-    return masked
-
-
-def _jsonable(value):
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return str(value)

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .fields import DecryptionError
+from .metrics import MAILS
 from .smtp import AccountSMTPBackend, Failure, Target, explain
 from .tasks import send_email
 
@@ -143,19 +144,24 @@ def deliver_or_retry(account, subject: str, body: str, to: list[str], attempt: i
     except Failure as failure:
         delays = settings.MAIL_RETRY_DELAYS
         recipients = ", ".join(to)
+        # The log names no address (the audit entry does, inside the account's own log).
         if failure.temporary and attempt <= len(delays):
             delay = delays[attempt - 1]
+            MAILS.inc(result="retried")
             logger.info(
-                "mail to %s failed (attempt %d), retrying in %gs: %s",
-                recipients,
+                "mail to %d recipient(s) failed (attempt %d), retrying in %gs: %s",
+                len(to),
                 attempt,
                 delay,
                 failure.reason,
             )
             _retry(account, subject, body, to, attempt + 1, delay)
             return
-        logger.warning("mail to %s not delivered: %s", recipients, failure.reason)
+        MAILS.inc(result="failed")
+        logger.warning("mail to %d recipient(s) not delivered: %s", len(to), failure.reason)
         _record_not_delivered(account, subject, recipients, failure.reason, attempt)
+    else:
+        MAILS.inc(result="sent")
 
 
 def _retry(account, subject, body, to, attempt: int, delay: float) -> None:

@@ -109,3 +109,27 @@ class DialogRedirectMiddleware:
                 redirect.cookies[cookie.key] = cookie
             return redirect
         return response
+
+
+class OperationsMiddleware:
+    """/healthz, /readyz and /metrics on every host, before sessions, sign-in and host routing:
+    a load balancer probes each app server by its address, and a probe must not need the
+    database to find a session or a portal domain. (Their URL patterns in accounts/urls.py name
+    them for the permission table; this answers them first.)"""
+
+    def __init__(self, get_response):
+        from .views import operations
+
+        self.get_response = get_response
+        self.routes = {
+            "/healthz": ("accounts:healthz", operations.healthz),
+            "/readyz": ("accounts:readyz", operations.readyz),
+            "/metrics": ("accounts:metrics", operations.metrics_view),
+        }
+
+    def __call__(self, request):
+        route = self.routes.get(request.path_info)
+        if route is None:
+            return self.get_response(request)
+        request.operations_url_name, view = route
+        return view(request)

@@ -5,6 +5,7 @@ the whole panel."""
 from accounts.registry import (
     ADMIN,
     MY_ACCOUNT,
+    PUBLIC,
     SETUP,
     SIGNED_IN,
     AppPanel,
@@ -176,6 +177,11 @@ panel = AppPanel(
     urls=(Mount("", "accounts.urls"),),
     permissions={
         "accounts:home": SIGNED_IN,
+        # Load balancers and Prometheus (accounts/views/operations.py); /metrics checks the
+        # caller's address and the host itself.
+        "accounts:healthz": PUBLIC,
+        "accounts:readyz": PUBLIC,
+        "accounts:metrics": PUBLIC,
         "accounts:help_index": SIGNED_IN,
         "accounts:help": SIGNED_IN,
         "accounts:config": view("config"),

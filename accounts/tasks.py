@@ -1,4 +1,4 @@
-from django_tasks import task
+from .traced_tasks import task
 
 
 @task()

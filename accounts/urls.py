@@ -2,12 +2,16 @@ from django.urls import path
 
 from .navigation import SECTIONS
 from .panel import SETTINGS
-from .views import audit_log, config, sections, settings, smtp
+from .views import audit_log, config, operations, sections, settings, smtp
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", sections.home, name="home"),
+    # Probes for load balancers and Prometheus; OperationsMiddleware serves them on every host.
+    path("healthz", operations.healthz, name="healthz"),
+    path("readyz", operations.readyz, name="readyz"),
+    path("metrics", operations.metrics_view, name="metrics"),
     path("help/", sections.help_index, name="help_index"),
     path("help/<slug:topic>/", sections.help_topic, name="help"),
     # Config (My Account tab)

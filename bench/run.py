@@ -253,7 +253,6 @@ def run(scale: Scale, seconds: int, concurrency: int, workers: int) -> list[Resu
                 **env,
                 "GUNICORN_BIND": f"127.0.0.1:{port}",
                 "GUNICORN_WORKERS": str(workers),
-                "GUNICORN_ACCESS_LOG": "off",
             },
         )
         try:

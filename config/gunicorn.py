@@ -1,5 +1,10 @@
 """gunicorn's configuration for production (``make serve``, or ``gunicorn -c config/gunicorn.py
-config.wsgi``). Every value can be overridden from the environment, e.g. GUNICORN_WORKERS=8."""
+config.wsgi``). Every value can be overridden from the environment, e.g. GUNICORN_WORKERS=8.
+
+With PROMETHEUS_MULTIPROC_DIR set (README "Operations"), each worker writes its metrics to that
+directory and /metrics adds them up; a worker that exits is marked dead here so its live gauges
+stop counting. The directory must be emptied before gunicorn starts.
+"""
 
 import multiprocessing
 import os
@@ -23,6 +28,15 @@ max_requests_jitter = _env("MAX_REQUESTS_JITTER", 200)
 # and workers fork with the code already imported. Database connections are opened per worker,
 # after the fork (Django opens them lazily).
 preload_app = True
-accesslog = None if _env("ACCESS_LOG", "-") == "off" else _env("ACCESS_LOG", "-")
+# The app writes one line per request itself (accounts/logs.py, with its request id): gunicorn's
+# own access log only on request (GUNICORN_ACCESS_LOG=- for stdout, or a file).
+accesslog = _env("ACCESS_LOG", "") or None
 errorlog = "-"
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

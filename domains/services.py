@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.actors import PLATFORM, Actor
 from accounts.errors import Refused
+from accounts.metrics import DNS_CHECKS
 from accounts.parallel import check_in_parallel
 from accounts.permissions import require_write
 
@@ -240,6 +241,7 @@ def record_check(*, actor: Actor, domain: PortalDomain, result) -> DomainCheck |
         checked_at=domain.last_checked_at,
         checked_by=actor.user,
     )
+    DNS_CHECKS.inc_on_commit(result=outcome)
     changes = audit.diff(before, audit.snapshot(domain, STATUS_FIELDS))
     if not actor.is_platform or "status" in changes:
         audit.record(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.actors import Actor
 from accounts.errors import Refused
+from accounts.metrics import GATEWAY_CHECKS
 from accounts.parallel import check_in_parallel
 from accounts.permissions import require_write
 
@@ -136,6 +137,8 @@ def verify_gateways(*, actor: Actor, gateways: list[Gateway]) -> list[Gateway]:
         timeout=settings.GATEWAY_TIMEOUT_SECONDS,
         failed=_check_failed,
     )
+    for gateway, result in zip(gateways, results, strict=True):
+        GATEWAY_CHECKS.inc(provider=gateway.type, result="verified" if result.ok else "failed")
     return [
         _record_check(actor, gateway, result)
         for gateway, result in zip(gateways, results, strict=True)

@@ -1,4 +1,4 @@
-from django_tasks import task
+from accounts.traced_tasks import task
 
 
 @task()

@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 from accounts import audit
 from accounts.actors import PLATFORM, Actor
 from accounts.errors import Refused
+from accounts.metrics import SIP_HEALTH_CHECKS
 from accounts.models import Account
 from accounts.parallel import check_in_parallel
 from accounts.permissions import require_write
@@ -268,6 +269,7 @@ def record_check(
         rtt_ms=result.rtt_ms,
         transmissions=result.transmissions,
     )
+    SIP_HEALTH_CHECKS.inc_on_commit(result=check.outcome)
     server.last_check_at = check.checked_at
     server.last_check_outcome = check.outcome
     server.last_check_summary = check.summary

@@ -17,6 +17,8 @@ from accounts.sessions import SESSION_HOST_KEY
 from users.models import User
 from users.services import create_user
 
+from .leaks import nothing_personal_leaves, production_log_level  # noqa: F401 (autouse)
+
 PANEL_HOST = "testserver"
 PASSWORD = "Correct-Horse-42!"
 

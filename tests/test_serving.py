@@ -82,4 +82,4 @@ def test_gunicorn_serves_the_panel_with_the_repository_configuration(gunicorn):
     process.terminate()
     log = process.communicate(timeout=30)[0]
     assert "Booting worker" in log
-    assert '"GET /login/ HTTP/1.1" 200' in log  # the access log
+    assert "GET users:login 200" in log  # the app's own line per request (accounts/logs.py)

@@ -16,6 +16,7 @@ from accounts.errors import Refused
 from accounts.ipnets import ip_allowed
 from accounts.links import panel_url
 from accounts.mail import send_mail_later
+from accounts.metrics import SIGN_INS, TWO_FACTOR_FAILURES
 from accounts.models import SecurityAddons
 from accounts.permissions import MODULES, require_write
 from accounts.policy import address_allowed, passkey_required
@@ -51,6 +52,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     attempt, lock = throttle.begin_attempt(email, ip, user=known)  # stored first, then counted
     if lock is not None:
+        SIGN_INS.inc(result="locked")
         audit.record(
             "login.locked", account=account, actor=visitor, target=known, data={"email": email}
         )
@@ -59,6 +61,7 @@ def sign_in(request, email: str, password: str) -> User:
     user = authenticate(request, username=email, password=password)
     if user is None:
         throttle.attempt_failed(attempt)
+        SIGN_INS.inc(result="failed")
         audit.record(
             "login.failed", account=account, actor=visitor, target=known, data={"email": email}
         )
@@ -68,6 +71,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     if not ip_allowed(ip, user.ip_whitelist):
         throttle.attempt_void(attempt)
+        SIGN_INS.inc(result="refused_ip")
         audit.record("login.ip_refused", account=account, actor=visitor, target=user)
         raise Refused(
             f"Your user may not sign in from this address ({ip}). Ask an Administrator of your "
@@ -76,6 +80,7 @@ def sign_in(request, email: str, password: str) -> User:
 
     if not address_allowed(user.account, ip):
         throttle.attempt_void(attempt)
+        SIGN_INS.inc(result="refused_ip")
         audit.record("login.account_ip_refused", account=account, actor=visitor, target=user)
         raise Refused(
             f"{user.account.name} allows sign-in only from its own networks, and this address "
@@ -97,6 +102,7 @@ def _complete_sign_in(
     ip = request.actor.ip
     login(request, user)  # accounts.sessions binds the session to this host
     accounts.security.after_sign_in(request, user)  # known devices, login / new-device mail
+    SIGN_INS.inc(result="succeeded")
     data = {"second_factor": second_factor} if second_factor else {}
     if passwordless:
         data = {"method": "passkey, without a password"}
@@ -138,6 +144,7 @@ def sign_in_with_code(request, code: str, *, backup: bool = False) -> User:
 
     check = verify_code(user, visitor.ip, code, backup=backup)
     if not check.ok:
+        TWO_FACTOR_FAILURES.inc(result="locked" if check.lock else "failed")
         audit.record(
             "login.code_locked" if check.lock else "login.code_failed",
             account=user.account,

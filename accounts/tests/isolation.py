@@ -1,10 +1,14 @@
 """Isolation-crawler entries for the core's URLs: the shell, help, Config, Settings and the Audit
 Log."""
 
-from tests.isolation import page, tenant_object
+from tests.isolation import exempt, page, tenant_object
 
 ENTRIES = {
     "accounts:home": page(),
+    # Probes: no session, no tenant data (accounts/tests/test_operations.py).
+    "accounts:healthz": exempt("liveness probe: names nothing, no session"),
+    "accounts:readyz": exempt("readiness probe: one word per dependency, no session"),
+    "accounts:metrics": exempt("Prometheus metrics: bounded labels, never a tenant"),
     "accounts:help_index": page(),
     "accounts:help": page({"topic": "config"}),
     "accounts:config": page(),

@@ -11,6 +11,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.mail import send_mail_later
+from accounts.metrics import MAILS
 from accounts.models import AuditEntry, SecurityAddons, SmtpSettings
 from tests.conftest import PANEL_HOST, PASSWORD
 from tests.fakes.smtp_server import allow_port, closed_port, silent_server
@@ -269,10 +270,16 @@ def test_a_temporary_failure_is_retried_and_delivered_once(
 ):
     _save_server(client_admin_a, starttls_server)
     starttls_server.fail_next("451 4.3.0 Try again later", stage="data")
+    counts = {r: MAILS.value(result=r) for r in ("sent", "retried", "failed")}
     _mail_now(account_a, django_capture_on_commit_callbacks)
     assert starttls_server.refused_data == 1
     assert len(starttls_server.messages) == 1
     assert not AuditEntry.objects.filter(event="mail.not_delivered").exists()
+    assert {r: MAILS.value(result=r) - n for r, n in counts.items()} == {
+        "sent": 1,
+        "retried": 1,
+        "failed": 0,
+    }
 
 
 def test_a_temporary_failure_gives_up_after_the_retries(
@@ -298,7 +305,9 @@ def test_a_permanent_failure_is_not_retried(
 ):
     _save_server(client_admin_a, starttls_server)
     starttls_server.refuse("554 5.7.1 Message rejected as spam", stage="data")
+    failed = MAILS.value(result="failed")
     _mail_now(account_a, django_capture_on_commit_callbacks)
+    assert MAILS.value(result="failed") == failed + 1
     assert starttls_server.refused_data == 1
     [entry] = AuditEntry.objects.filter(event="mail.not_delivered")
     assert entry.data["attempts"] == 1

@@ -22,8 +22,14 @@ PANEL_HOSTS = env.list("PANEL_HOSTS", default=["127.0.0.1", "localhost"])
 # mail (password reset, invitations) and the webhook URLs are built from it, never from the Host
 # header of a request. Required in production; dev and test settings derive one.
 PANEL_BASE_URL = env("PANEL_BASE_URL", default="").rstrip("/")
-# Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
+# Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted. Behind
+# them (a count above 0) the X-Request-ID they send is the request id; the first must set it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# /metrics answers only to these addresses or networks (the caller's address as client_ip sees
+# it, through the trusted proxies), and never on a portal host.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Load balancers probe over plain HTTP: the probes are never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,7 +53,11 @@ PROJECT_APPS = ["accounts", "users", "payment_gateways", "domains", "portal", "p
 INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
+    # First: the request id, the request's log line and its metrics (accounts/logs.py).
+    "accounts.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz, /readyz, /metrics on every host, before sessions, sign-in and host routing.
+    "accounts.middleware.OperationsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,9 +101,18 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
+# A Redis that stops answering fails a request (and /readyz) after this many seconds, not never.
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -297,16 +316,27 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: "json" writes one JSON object a line (production: for a log collector); "console" one
+# readable line (config.settings.dev). Each request logs one line (accounts.requests logger) with
+# its request id; no line carries an e-mail address or a secret (accounts/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "accounts.logs.JSONFormatter"},
+        "console": {"()": "accounts.logs.ConsoleFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # paypalrestsdk logs request headers (Basic auth: the client secret) at DEBUG.
         "paypalrestsdk": {"level": "INFO"},
         "stripe": {"level": "INFO"},
+        # accounts.requests says it once per request, with the request id.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
     },
 }
 
@@ -325,3 +355,9 @@ WEBAUTHN_ORIGINS = env.list(
     "WEBAUTHN_ORIGINS",
     default=[PANEL_BASE_URL] if _PANEL_URL_HOST == WEBAUTHN_RP_ID else ["http://localhost:8000"],
 )
+# Error reports (accounts/errorreporting.py): sent to Sentry only when SENTRY_DSN is set, without
+# personal data or secrets, tagged with the request id.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)

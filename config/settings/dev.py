@@ -7,6 +7,8 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production-01234
 # A fixed key so `make run` works out of the box; production requires its own keys.
 PANEL_BASE_URL = PANEL_BASE_URL or "http://127.0.0.1:8000"  # where `make run` serves the panel
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="]
+LOG_FORMAT = env("LOG_FORMAT", default="console")  # readable lines; production writes JSON
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASK_BACKEND", default="immediate")]}}
 
 # Serve static files straight from static/ (no collectstatic needed outside production).

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.actors import Actor
+from accounts.metrics import DNS_CHECKS
 from accounts.models import AuditEntry
 from domains import services
 from domains.models import DnsStatus, DomainCheck, PortalDomain
@@ -27,8 +28,15 @@ def test_a_domain_that_stops_pointing_at_the_target_fails_and_is_no_longer_serve
     assert Client(HTTP_HOST="portal.bravo.test").get("/login/").status_code == 200  # cached
 
     out = io.StringIO()
+    results = ("verified", "failed", "not_checked")
+    counts = {r: DNS_CHECKS.value(result=r) for r in results}
     with django_capture_on_commit_callbacks(execute=True):
         call_command("check_domains", stdout=out)
+    assert {r: DNS_CHECKS.value(result=r) - counts[r] for r in results} == {
+        "verified": 2,
+        "failed": 1,
+        "not_checked": 0,
+    }
 
     statuses = dict(PortalDomain.objects.values_list("domain", "status"))
     assert statuses == {

@@ -31,6 +31,7 @@ from accounts import audit
 from accounts.actors import PLATFORM, Actor
 from accounts.errors import Refused
 from accounts.formatting import format_money
+from accounts.metrics import PAYMENTS, WEBHOOK_REFUSALS
 from accounts.permissions import require_write
 
 from ..models import Payment
@@ -241,6 +242,9 @@ def _payment_named(channel: Channel, answer: GatewayAnswer) -> Payment | None:
 def refuse_webhook(channel: Channel, reason: str, *, ip=None) -> None:
     """Audit a webhook that was not accepted (nothing else changes)."""
     log.warning("webhook for %s refused: %s", channel.key, reason)
+    WEBHOOK_REFUSALS.inc(
+        provider=channel.provider, channel="platform" if channel.is_platform else "account"
+    )
     audit.record(
         "payment.webhook_refused",
         account=None if channel.is_platform else channel.gateway.account,
@@ -412,7 +416,20 @@ def _reloaded(payment: Payment) -> Payment:
     return Payment.objects.for_account(payment.account).select_related("account").get(pk=payment.pk)
 
 
+# The status each audited transition reaches, for the payments counter (accounts.metrics).
+_REACHED = {
+    "payment.started": "pending",
+    "payment.completed": "completed",
+    "payment.failed": "failed",
+    "payment.refused": "failed",
+    "payment.cancelled": "cancelled",
+    "payment.expired": "cancelled",
+}
+
+
 def _record(payment: Payment, event: str, actor: Actor, **data) -> None:
+    if event in _REACHED:  # counted once the transition commits (a rolled-back one is not)
+        PAYMENTS.inc_on_commit(provider=payment.provider, status=_REACHED[event])
     audit.record(
         event,
         account=payment.account,

@@ -4,6 +4,7 @@ started on it, its webhook URL as the API tab shows it, and the walls between ga
 import pytest
 
 from accounts.actors import Actor
+from accounts.metrics import PAYMENTS, WEBHOOK_REFUSALS
 from accounts.models import Account, AuditEntry
 from payment_gateways.models import Payment
 from payment_gateways.payments import services
@@ -51,15 +52,22 @@ def _start(world, fake):
 
 
 def test_a_payment_on_the_accounts_gateway_completes_through_its_webhook(
-    world, anonymous_client, account_stripe
+    world, anonymous_client, account_stripe, django_capture_on_commit_callbacks
 ):
     gateway = world["gateway_a"]
-    payment = _start(world, account_stripe)
+    counts = {s: PAYMENTS.value(provider="stripe", status=s) for s in ("pending", "completed")}
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = _start(world, account_stripe)
     assert payment.channel == f"gateway:{gateway.uuid}" and payment.gateway == gateway
     before = Account.objects.get(pk=world["a"].pk).balance
     event = account_stripe.pay(payment.checkout_id)
-    response = _post(anonymous_client, gateway, account_stripe, event, gateway.webhook_secret)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(anonymous_client, gateway, account_stripe, event, gateway.webhook_secret)
     assert response.status_code == 200
+    assert {s: PAYMENTS.value(provider="stripe", status=s) - n for s, n in counts.items()} == {
+        "pending": 1,
+        "completed": 1,
+    }
     payment.refresh_from_db()
     assert payment.status == Payment.Status.COMPLETED
     assert Account.objects.get(pk=world["a"].pk).balance == before + 40
@@ -83,8 +91,10 @@ def test_a_badly_signed_call_is_audited_on_the_gateways_account(
     payment = _start(world, account_stripe)
     event = account_stripe.pay(payment.checkout_id)
     gateway = world["gateway_a"]
+    refusals = WEBHOOK_REFUSALS.value(provider="stripe", channel="account")
     response = _post(anonymous_client, gateway, account_stripe, event, "whsec_forged")
     assert response.status_code == 400
+    assert WEBHOOK_REFUSALS.value(provider="stripe", channel="account") == refusals + 1
     refused = AuditEntry.objects.for_account(world["a"]).get(event="payment.webhook_refused")
     assert refused.data["gateway"] == f"gateway:{gateway.uuid}"
     assert (

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from accounts.actors import PLATFORM, Actor
+from accounts.metrics import SIP_HEALTH_CHECKS
 from accounts.models import AuditEntry
 from servers import health, services
 from servers.models import HealthCheck, Server
@@ -63,10 +64,16 @@ def test_health_check_reports_200_with_the_server_header_and_rtt(world, client_a
     assert entry.data["server_header"] == KAMAILIO
 
 
-def test_health_check_reports_503(world, client_admin_a, sip_server):
+def test_health_check_reports_503(
+    world, client_admin_a, sip_server, django_capture_on_commit_callbacks
+):
     sip_server.behave(answer(503, "Service Unavailable"))
     server = point_at(world["server_a"], sip_server)
-    (message,) = messages_of(check(client_admin_a, server))
+    errors, ok = SIP_HEALTH_CHECKS.value(result="error"), SIP_HEALTH_CHECKS.value(result="ok")
+    with django_capture_on_commit_callbacks(execute=True):
+        (message,) = messages_of(check(client_admin_a, server))
+    assert SIP_HEALTH_CHECKS.value(result="error") == errors + 1
+    assert SIP_HEALTH_CHECKS.value(result="ok") == ok
     assert ": 503 Service Unavailable, " in message
     server.refresh_from_db()
     assert server.last_check_outcome == "error" and server.health_tone == "bad"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.urls.resolvers import RoutePattern
 
 from accounts.actors import PLATFORM
+from accounts.metrics import GATEWAY_CHECKS
 from accounts.models import Account, AuditEntry
 from payment_gateways.models import Gateway
 from payment_gateways.services import create_gateway
@@ -69,10 +70,12 @@ def gateway_audit_text(account) -> str:
 
 def test_adding_a_stripe_gateway_verifies_it_and_lists_it(fake_stripe, client_admin_a, account_a):
     stripe_account = fake_stripe.add_account()
+    verified = GATEWAY_CHECKS.value(provider="stripe", result="verified")
     response = client_admin_a.post(ADD_STRIPE, stripe_form(stripe_account), follow=True)
     body = page_text(response)
     assert response.redirect_chain == [(LIST, 302)]
     assert "Main Stripe added: Verified by Stripe." in body
+    assert GATEWAY_CHECKS.value(provider="stripe", result="verified") == verified + 1
     gateway = Gateway.objects.get(account=account_a)
     assert (gateway.type, gateway.mode, gateway.status) == ("stripe", "test", "verified")
     assert gateway.currencies == ["EUR", "USD"]

@@ -11,6 +11,7 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from accounts.metrics import SIGN_INS, TWO_FACTOR_FAILURES
 from accounts.models import AuditEntry, KnownDevice, SecurityAddons
 from tests.fixtures import PANEL_HOST
 from users.models import CodeFailure
@@ -107,8 +108,13 @@ def test_wrong_code_is_refused_audited_and_counted(world):
     turn_on(world["admin_a"])
     client, _ = password_step("admin@alpha.test", ip="10.0.0.8")
     wrong = f"{(int(_next_code()) + 1) % 1_000_000:06d}"
+    failures, succeeded = (
+        TWO_FACTOR_FAILURES.value(result="failed"),
+        SIGN_INS.value(result="succeeded"),
+    )
     response = code_step(client, wrong)
     assert response.status_code == 400
+    assert TWO_FACTOR_FAILURES.value(result="failed") == failures + 1
     assert "That code is not right" in response.content.decode()
     assert not _signed_in(client)
     entry = AuditEntry.objects.get(event="login.code_failed")
@@ -117,6 +123,7 @@ def test_wrong_code_is_refused_audited_and_counted(world):
     assert wrong not in str(entry.data) + str(entry.changes)
     # The half sign-in stays: the right code still works.
     assert code_step(client, _next_code()).status_code == 302
+    assert SIGN_INS.value(result="succeeded") == succeeded + 1  # counted once both steps passed
 
 
 def test_a_replayed_totp_code_is_refused_within_its_window(world):
