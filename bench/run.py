@@ -108,15 +108,11 @@ def _database(tmp: Path) -> tuple[str, callable]:
     return parts._replace(path=f"/{name}").geturl(), lambda: psql(f"DROP DATABASE {name}")
 
 
-def _django(env, code: str) -> str:
-    return subprocess.run(
-        [PY, "-c", "import django; django.setup()\n" + code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+def _django(env, code: str) -> None:
+    """Run ``code`` in a Django process of the bench settings (its progress bars on stderr)."""
+    subprocess.run(
+        [PY, "-c", "import django; django.setup()\n" + code], cwd=ROOT, env=env, check=True
+    )
 
 
 QUERY_COUNTS = """
