@@ -26,19 +26,15 @@ def make_token(contact: Contact) -> str:
     return signing.TimestampSigner(salt=SALT).sign(f"{contact.pk}.{_fingerprint(contact)}")
 
 
-def contact_for_token(account, token: str) -> Contact:
-    """The invited contact of ``account`` (the portal domain's), or InvitationInvalid."""
-    signer = signing.TimestampSigner(salt=SALT)
+def _contact_signed_in(account, token: str, *, salt: str, max_age: int, words: dict) -> Contact:
+    """The active contact of ``account`` whose id and fingerprint ``token`` signs under ``salt``
+    within ``max_age`` seconds, or InvitationInvalid with ``words`` for expired / invalid / used."""
     try:
-        value = signer.unsign(token, max_age=settings.INVITATION_MAX_AGE)
+        value = signing.TimestampSigner(salt=salt).unsign(token, max_age=max_age)
     except signing.SignatureExpired:
-        raise InvitationInvalid(
-            "This invitation has expired. Ask your provider to send a new one."
-        ) from None
+        raise InvitationInvalid(words["expired"]) from None
     except signing.BadSignature:
-        raise InvitationInvalid(
-            "This invitation link is not valid. Check that it is complete."
-        ) from None
+        raise InvitationInvalid(words["invalid"]) from None
     pk, _, fingerprint = value.partition(".")
     contact = (
         Contact.objects.for_account(account)
@@ -49,10 +45,23 @@ def contact_for_token(account, token: str) -> Contact:
         else None
     )
     if contact is None or not constant_time_compare(fingerprint, _fingerprint(contact)):
-        raise InvitationInvalid(
-            "This invitation has been used already. Sign in with the password you chose."
-        )
+        raise InvitationInvalid(words["used"])
     return contact
+
+
+def contact_for_token(account, token: str) -> Contact:
+    """The invited contact of ``account`` (the portal domain's), or InvitationInvalid."""
+    return _contact_signed_in(
+        account,
+        token,
+        salt=SALT,
+        max_age=settings.INVITATION_MAX_AGE,
+        words={
+            "expired": "This invitation has expired. Ask your provider to send a new one.",
+            "invalid": "This invitation link is not valid. Check that it is complete.",
+            "used": "This invitation has been used already. Sign in with the password you chose.",
+        },
+    )
 
 
 RESET_SALT = "portal.contact-password-reset"
@@ -65,29 +74,16 @@ def make_reset_token(contact: Contact) -> str:
 
 
 def contact_for_reset_token(account, token: str) -> Contact:
-    signer = signing.TimestampSigner(salt=RESET_SALT)
-    try:
-        value = signer.unsign(token, max_age=settings.PASSWORD_RESET_TIMEOUT)
-    except signing.SignatureExpired:
-        raise InvitationInvalid(
-            "This password-reset link has expired. Ask for a new one below."
-        ) from None
-    except signing.BadSignature:
-        raise InvitationInvalid(
-            "This password-reset link is not valid. Check that it is complete, or ask for a "
-            "new one."
-        ) from None
-    pk, _, fingerprint = value.partition(".")
-    contact = (
-        Contact.objects.for_account(account)
-        .filter(pk=pk, is_active=True)
-        .select_related("customer")
-        .first()
-        if pk.isdigit()
-        else None
+    return _contact_signed_in(
+        account,
+        token,
+        salt=RESET_SALT,
+        max_age=settings.PASSWORD_RESET_TIMEOUT,
+        words={
+            "expired": "This password-reset link has expired. Ask for a new one below.",
+            "invalid": "This password-reset link is not valid. Check that it is complete, or "
+            "ask for a new one.",
+            "used": "This password-reset link has been used already. Ask for a new one if you "
+            "need it.",
+        },
     )
-    if contact is None or not constant_time_compare(fingerprint, _fingerprint(contact)):
-        raise InvitationInvalid(
-            "This password-reset link has been used already. Ask for a new one if you need it."
-        )
-    return contact
