@@ -5,18 +5,29 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve bench test lint format migrate demo worker clean mutants mutmut
+.PHONY: run serve bench test lint format migrate demo worker clean mutants mutmut lock audit
 
-# Each stamp re-installs when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# Installs exactly what the lock files pin, each file checked against its hashes; each stamp
+# re-installs when its lock file changes. pyproject.toml says what the project needs (ranges);
+# `make lock` turns that into the locks.
+$(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet .
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
+
+# The one command that refreshes both lock files from pyproject.toml (newest releases that fit).
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11
+lock: $(VENV)/.installed-dev
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -o requirements-dev.lock
+
+# Known vulnerabilities in what the locks pin (PyPI's advisory database).
+audit: $(VENV)/.installed-dev
+	$(VENV)/bin/pip-audit --disable-pip --require-hashes -r requirements-dev.lock
 
 # Beside the panel, a SIP responder on udp://127.0.0.1:5070 answers the demo server
 # sip-local-demo's health check; it stops with the panel.
