@@ -5,10 +5,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def safe_next_url(request) -> str:
-    """The ``next`` URL of the request when it stays on this host (never an open redirect)."""
+    """The ``next`` URL of the request when it stays on this host (never an open redirect).
+
+    Only a path or a URL: ``redirect()`` would take a bare word for a view name, and a control
+    character cannot go into a Location header."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    safe = (
+        target.startswith(("/", "http://", "https://"))
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     )
     return target if safe else ""
 
