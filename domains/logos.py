@@ -26,7 +26,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SVG_NS = "http://www.w3.org/2000/svg"
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # Served logos may draw and nothing else: no script, no outside load, no form, sandboxed.
-LOGO_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+LOGO_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+)
 
 _UNITS_PX = {
     "": 1.0,
