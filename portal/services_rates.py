@@ -2,6 +2,8 @@
 each audited. The CSV import is all or nothing, in one transaction, with bulk upserts by
 (prefix, effective date)."""
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
@@ -19,6 +21,7 @@ RATE_FIELDS = ["prefix", "destination", "rate", "effective_from"]
 NAME_TAKEN = "Your account already has a rate card with this name."
 RATE_TAKEN = "This prefix already has a rate from this date: edit that one instead."
 BATCH = 2000
+SIX_PLACES = Decimal("0.000001")
 
 
 def _save(instance, message: str, field: str) -> None:
@@ -122,7 +125,7 @@ def delete_cards(actor: Actor, ids, *, account) -> list[str]:
 
 def _rate_snapshot(rate: Rate) -> dict:
     values = audit.snapshot(rate, RATE_FIELDS)
-    values["rate"] = f"{rate.rate:f}"
+    values["rate"] = f"{Decimal(rate.rate).quantize(SIX_PLACES):f}"
     values["effective_from"] = rate.effective_from.isoformat()
     return values
 

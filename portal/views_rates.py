@@ -312,11 +312,12 @@ def rate_import(request, pk):
 
 
 @requires("customer")
-@require_safe
 def card_export(request, pk):
     """The card's rates (the search's, when there is one) as CSV in the import's columns,
     streamed in chunks: flat memory whatever the size."""
     card = get_for_account_or_404(RateCard, request.account, pk=pk)
+    if request.method not in SAFE:  # after the lookup: another account's card is a 404 first
+        return HttpResponseNotAllowed(SAFE)
     rates = Rate.objects.for_account(request.account).filter(rate_card=card)
     query = request.GET.get("q", "").strip()[:100]
     if query:

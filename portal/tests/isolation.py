@@ -1,5 +1,5 @@
-"""Isolation-crawler entries for the Customers, Rate Cards and CDR sections (panel) and the customer portal
-(requested on account A's portal host)."""
+"""Isolation-crawler entries for the Customers, Rate Cards and CDR sections (panel) and the
+customer portal (requested on account A's portal host)."""
 
 from tests.isolation import page, portal_page, tenant_object
 
