@@ -6,6 +6,7 @@ isolation and query counts."""
 import csv
 import datetime
 import io
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -480,3 +481,41 @@ def test_the_export_follows_the_search(world, client_admin_a):
     card = world["ratecard_a"]
     rows = _csv_rows(client_admin_a.get(_url(card, "export.csv"), {"q": "447"}))
     assert [row[0] for row in rows[1:]] == ["447"]
+
+
+def test_an_export_of_50000_rates_streams_in_flat_memory(world, client_admin_a):
+    card = _card(world["a"], "Huge")
+
+    def add(start, n):
+        Rate.objects.bulk_create(
+            (
+                Rate(
+                    account=card.account,
+                    rate_card=card,
+                    prefix=f"{100000 + i}",
+                    destination=f"Zone {i}",
+                    rate=Decimal("0.0123"),
+                    effective_from=SINCE,
+                )
+                for i in range(start, start + n)
+            ),
+            batch_size=2000,
+        )
+
+    def peak():
+        tracemalloc.start()
+        try:
+            response = client_admin_a.get(_url(card, "export.csv"))
+            assert isinstance(response, StreamingHttpResponse)
+            lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
+            return lines, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    add(0, 10_000)
+    peak()  # warm-up
+    lines_10k, peak_10k = peak()
+    add(10_000, 40_000)
+    lines, peak_50k = peak()
+    assert (lines_10k, lines) == (10_001, 50_001)
+    assert peak_50k < peak_10k * 1.25 + 512 * 1024, (peak_10k, peak_50k)
