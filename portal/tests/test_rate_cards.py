@@ -190,7 +190,7 @@ def test_a_read_only_user_sees_the_cards_but_cannot_write(world, admin_a):
 
 def test_the_customer_form_offers_the_accounts_rate_cards(world, client_admin_a):
     body = client_admin_a.get("/customers/add/").content.decode()
-    assert f'<option value="{world["ratecard_a"].pk}">Retail A</option>' in body
+    assert f'<option value="{world["ratecard_a"].pk}">Retail A (USD)</option>' in body
     assert "Retail B" not in body
 
 
