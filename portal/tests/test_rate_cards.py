@@ -519,3 +519,8 @@ def test_an_export_of_50000_rates_streams_in_flat_memory(world, client_admin_a):
     lines, peak_50k = peak()
     assert (lines_10k, lines) == (10_001, 50_001)
     assert peak_50k < peak_10k * 1.25 + 512 * 1024, (peak_10k, peak_50k)
+
+
+def test_the_dialled_number_lookup_keeps_the_search(world, client_admin_a):
+    body = client_admin_a.get(_url(world["ratecard_a"]), {"q": "United"}).content.decode()
+    assert '<input type="hidden" name="q" value="United">' in body
