@@ -524,3 +524,26 @@ def test_an_export_of_50000_rates_streams_in_flat_memory(world, client_admin_a):
 def test_the_dialled_number_lookup_keeps_the_search(world, client_admin_a):
     body = client_admin_a.get(_url(world["ratecard_a"]), {"q": "United"}).content.decode()
     assert '<input type="hidden" name="q" value="United">' in body
+
+
+def test_the_services_check_the_write_permission_again(world, admin_a):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.actors import Actor
+    from portal import services_rates
+
+    admin_a.read_only = True
+    admin_a.save()
+    actor, card = Actor(user=admin_a), world["ratecard_a"]
+    text = (HEADER + "33,France,0.01,2024-01-01\n").encode()
+    for write in (
+        lambda: services_rates.import_rates(actor=actor, card=card, data=text),
+        lambda: services_rates.create_card(
+            actor=actor, account=world["a"], data={"name": "X", "currency": "USD"}
+        ),
+        lambda: services_rates.delete_rates(actor, [r.pk for r in _rates(card)], card=card),
+        lambda: services_rates.delete_cards(actor, [card.pk], account=world["a"]),
+    ):
+        with pytest.raises(PermissionDenied):
+            write()
+    assert _rates(card).count() == 3
