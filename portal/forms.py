@@ -91,6 +91,7 @@ class CustomerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = currency_choices()
         self.fields["rate_card"].queryset = RateCard.objects.for_account(account)
+        self.fields["rate_card"].label_from_instance = lambda card: f"{card} ({card.currency})"
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

@@ -27,6 +27,17 @@ CUSTOMERS = Section(
     url_name="customers:list",
     help="customers",
 )
+RATE_CARDS = Section(
+    "rate_cards",
+    "Rate Cards",
+    "rate-cards/",
+    "customer",
+    "Your price lists: per destination prefix, a rate per minute from an effective date.",
+    menu=SETUP,
+    order=22,
+    url_name="ratecards:list",
+    help="rate-cards",
+)
 CDR = Section(
     "cdr",
     "CDR",
@@ -41,7 +52,7 @@ CDR = Section(
 
 panel = AppPanel(
     modules=(Module("customer", "Customer", order=10), Module("cdr", "Cdr", order=40)),
-    sections=(CUSTOMERS, CDR),
+    sections=(CUSTOMERS, RATE_CARDS, CDR),
     events=(
         AuditEvent("customer.created", "Customers", "Customer added"),
         AuditEvent("customer.updated", "Customers", "Customer changed"),
@@ -55,6 +66,13 @@ panel = AppPanel(
         AuditEvent(
             "contact.invitation_accepted", "Customers", "Portal invitation accepted, password set"
         ),
+        AuditEvent("ratecard.created", "Rate Cards", "Rate card added"),
+        AuditEvent("ratecard.updated", "Rate Cards", "Rate card changed"),
+        AuditEvent("ratecard.deleted", "Rate Cards", "Rate card deleted"),
+        AuditEvent("rate.created", "Rate Cards", "Rate added"),
+        AuditEvent("rate.updated", "Rate Cards", "Rate changed"),
+        AuditEvent("rate.deleted", "Rate Cards", "Rates deleted"),
+        AuditEvent("rate.imported", "Rate Cards", "Rates imported from CSV"),
         AuditEvent("portal.login_succeeded", "Portal", "Contact signed in to the portal"),
         AuditEvent("portal.login_failed", "Portal", "Failed portal sign-in"),
         AuditEvent("portal.login_locked", "Portal", "Portal sign-in refused: too many failures"),
@@ -94,6 +112,25 @@ panel = AppPanel(
             """,
         ),
         help_topic(
+            "rate-cards",
+            "Rate Cards",
+            """
+            A rate card is a price list in one currency: per destination prefix (digits, e.g.
+            447 for UK mobiles), a rate per minute from an effective date. A call is priced by
+            the longest prefix of the dialled number that has a rate in effect on the day, and
+            of that prefix by its newest rate. Give a customer a rate card in the customer's
+            dialog; the card's currency must be the customer's.
+
+            Import CSV adds many rates at once: a header line prefix,destination,rate,
+            effective_from (a date as YYYY-MM-DD), then one rate per line. A line with the
+            prefix and effective date of an existing rate replaces that rate. When any line is
+            wrong nothing is imported, and every wrong line is listed with its line number.
+            Export CSV downloads the card's rates in the same columns, ready to import again.
+
+            A rate card that customers use cannot be deleted: give them another card first.
+            """,
+        ),
+        help_topic(
             "cdr",
             "CDR",
             """
@@ -106,7 +143,11 @@ panel = AppPanel(
             """,
         ),
     ),
-    urls=(Mount(CUSTOMERS.path, "portal.urls_customers"), Mount(CDR.path, "portal.urls_cdr")),
+    urls=(
+        Mount(CUSTOMERS.path, "portal.urls_customers"),
+        Mount(CDR.path, "portal.urls_cdr"),
+        Mount(RATE_CARDS.path, "portal.urls_rates"),
+    ),
     hooks={"template_customer_choices": "portal.services.customer_choices"},
     permissions={
         "customers:list": view("customer"),
@@ -117,6 +158,16 @@ panel = AppPanel(
         "customers:contact_add": write("customer"),
         "customers:contact_edit": write("customer"),
         "customers:contact_delete": write("customer"),
+        "ratecards:list": view("customer"),
+        "ratecards:add": write("customer"),
+        "ratecards:delete": write("customer"),
+        "ratecards:detail": view("customer"),
+        "ratecards:edit": write("customer"),
+        "ratecards:rate_add": write("customer"),
+        "ratecards:rate_edit": write("customer"),
+        "ratecards:rate_delete": write("customer"),
+        "ratecards:import": write("customer"),
+        "ratecards:export": view("customer"),
         "cdr:list": view("cdr"),
         "cdr:export": view("cdr"),
         # The portal's own URLconf (portal/urls.py), served on portal hosts.

@@ -1,11 +1,20 @@
-"""Isolation-crawler entries for the Customers and CDR sections (panel) and the customer portal
-(requested on account A's portal host)."""
+"""Isolation-crawler entries for the Customers, Rate Cards and CDR sections (panel) and the
+customer portal (requested on account A's portal host)."""
 
 from tests.isolation import page, portal_page, tenant_object
 
 
 def _customer(world, side):
     return {"pk": world[f"customer_{side}"].pk}
+
+
+def _card(world, side):
+    return {"pk": world[f"ratecard_{side}"].pk}
+
+
+def _rate(world, side):
+    card = world[f"ratecard_{side}"]
+    return {"pk": card.pk, "rate_pk": card.rates.order_by("pk").first().pk}
 
 
 def _contact(world, side):
@@ -21,6 +30,16 @@ ENTRIES = {
     "customers:contact_add": tenant_object(_customer),
     "customers:contact_edit": tenant_object(_contact),
     "customers:contact_delete": tenant_object(_customer),
+    "ratecards:list": page(),
+    "ratecards:add": page(),
+    "ratecards:delete": page(),
+    "ratecards:detail": tenant_object(_card),
+    "ratecards:edit": tenant_object(_card),
+    "ratecards:rate_add": tenant_object(_card),
+    "ratecards:rate_edit": tenant_object(_rate),
+    "ratecards:rate_delete": tenant_object(_card),
+    "ratecards:import": tenant_object(_card),
+    "ratecards:export": tenant_object(_card),
     "cdr:list": page(),
     "cdr:export": page(),
     "portal:home": portal_page(),
