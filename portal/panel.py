@@ -135,5 +135,10 @@ panel = AppPanel(
         "portal:cdr_export": PUBLIC,
         "portal:rates": PUBLIC,
         "portal:rates_export": PUBLIC,
+        "portal:payments": PUBLIC,
+        "portal:payment_new": PUBLIC,
+        "portal:payment_detail": PUBLIC,
+        "portal:payment_return": PUBLIC,
+        "portal:payment_cancel": PUBLIC,
     },
 )
