@@ -384,3 +384,14 @@ def test_the_panel_customer_page_shows_its_payments_and_balance(world, stripe_a,
     assert payment.reference in page and world["customer_payment_a"].reference in page
     assert f"{customer_balance(world):,.2f}" in page
     assert "Completed" in page
+    # The Payments tab lists it by the customer's name; it has no platform receipt, and it does
+    # not lock the account's currency (it credited the customer's balance, not the account's).
+    from accounts.services import account_has_payments
+
+    tab = _text(client_admin_a.get("/account/payments/"))
+    assert "Balance top-up for Alpha Retail Ltd" in tab
+    assert f"/account/payments/{payment.pk}/receipt/" not in tab
+    assert client_admin_a.get(f"/account/payments/{payment.pk}/receipt/").status_code == 404
+    detail = _text(client_admin_a.get(f"/account/payments/{payment.pk}/"))
+    assert "$30.00 USD was added to the customer's balance" in detail
+    assert not account_has_payments(world["a"])
