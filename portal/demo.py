@@ -92,12 +92,12 @@ DEMO_CUSTOMERS = {
 }
 
 
-# A few completed payments of active customers on their account's own gateways (made through the
-# payment engine, from an opening balance lowered by them: the balance ends as listed above).
+# A few completed payments of Globex Voice's active customers on its own gateways (made through
+# the payment engine, from an opening balance lowered by them: the balance ends as listed above).
+# Acme Telecom's customers have none: its Payments tab starts empty for the first payment.
 DEMO_CUSTOMER_PAYMENTS = {
-    "Blue Harbor Logistics": [(41, "100.00", "stripe"), (12, "50.00", "paypal")],
-    "Northwind Call Center": [(25, "250.00", "stripe")],
-    "Rheinland Hotels": [(30, "200.00", "stripe"), (3, "25.00", "stripe")],
+    "Rheinland Hotels": [(30, "200.00", "stripe"), (12, "50.00", "paypal"), (3, "25.00", "stripe")],
+    "Atlas Freight": [(25, "100.00", "stripe")],
 }
 
 

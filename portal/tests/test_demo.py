@@ -23,10 +23,10 @@ def test_demo_customers_contacts_rates_and_calls(db):
         assert Rate.objects.for_account(account).count() >= 300
         assert Cdr.objects.for_account(account).count() >= 2000
     # Demo customer payments: credited through the engine, the balance ending as the demo lists.
-    harbor = Customer.all_accounts.get(name="Blue Harbor Logistics")
-    assert harbor.balance == Decimal("245.30")
-    assert customer_payments(harbor.account, harbor).filter(status="completed").count() == 2
-    assert BalanceEntry.all_accounts.filter(target_kind="customer").count() == 5
+    hotels = Customer.all_accounts.get(name="Rheinland Hotels")
+    assert hotels.balance == Decimal("88.10")
+    assert customer_payments(hotels.account, hotels).filter(status="completed").count() == 3
+    assert BalanceEntry.all_accounts.filter(target_kind="customer").count() == 4
     line = next(line for line in out.getvalue().splitlines() if "ops@blueharbor.example" in line)
     contact = Contact.all_accounts.get(email="ops@blueharbor.example")
     contact.set_password("changed")
@@ -34,8 +34,8 @@ def test_demo_customers_contacts_rates_and_calls(db):
     counts = (Customer.all_accounts.count(), Contact.all_accounts.count(), Cdr.all_accounts.count())
     call_command("demo", stdout=io.StringIO())
     again = (Customer.all_accounts.count(), Contact.all_accounts.count(), Cdr.all_accounts.count())
-    assert BalanceEntry.all_accounts.filter(target_kind="customer").count() == 5
-    assert Customer.all_accounts.get(pk=harbor.pk).balance == Decimal("245.30")
+    assert BalanceEntry.all_accounts.filter(target_kind="customer").count() == 4
+    assert Customer.all_accounts.get(pk=hotels.pk).balance == Decimal("88.10")
     assert again == counts
     contact.refresh_from_db()
     assert contact.check_password(line.split()[-1])
