@@ -395,3 +395,24 @@ def test_the_panel_customer_page_shows_its_payments_and_balance(world, stripe_a,
     detail = _text(client_admin_a.get(f"/account/payments/{payment.pk}/"))
     assert "$30.00 USD was added to the customer's balance" in detail
     assert not account_has_payments(world["a"])
+
+
+def test_a_paypal_webhook_credits_the_customer_when_the_answer_to_the_return_was_lost(
+    world, paypal_a, anonymous_client
+):
+    from payment_gateways.payments.channels import gateway_channel
+
+    client = contact_client()
+    opening = customer_balance(world)
+    response = pay(client, amount="60", pay_via="paypal")
+    payment = Payment.objects.for_account(world["a"]).get(target_kind="customer", status="pending")
+    back = approve_on_paypal_page(response["Location"])
+    query = dict(part.split("=") for part in back.split("?")[1].split("&"))
+    gateway_channel(world["paypal_a"]).client().confirm_return(payment.checkout_id, query)
+    (event,) = paypal_a.events
+    assert paypal_webhook(anonymous_client, world["paypal_a"], paypal_a, event).status_code == 200
+    assert customer_balance(world) == opening + 60
+    page = client.get(on_portal(back), follow=True)
+    assert "Completed." in _text(page) and "Payment received" not in _text(page)
+    assert customer_balance(world) == opening + 60
+    assert ledger(world).count() == 1
