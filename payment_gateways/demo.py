@@ -92,7 +92,10 @@ def populate_payments(accounts, stdout) -> None:
 
     for name, rows in DEMO_PAYMENTS.items():
         account = accounts.get(name)
-        if account is None or Payment.objects.for_account(account).exists():
+        if (
+            account is None
+            or Payment.objects.for_account(account).filter(target_kind="account").exists()
+        ):
             continue
         paid = sum(Decimal(amount) for _, amount, _, status in rows if status == "completed")
         Account.objects.filter(pk=account.pk).update(balance=F("balance") - paid)

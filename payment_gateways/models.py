@@ -101,8 +101,8 @@ class Payment(TenantModel):
 
     It moves Pending → Completed / Cancelled / Failed once (``payments.services``); only the
     gateway's word (a signed webhook, or a server-side check on return) completes it. ``target``
-    says what a completion credits: the account's balance now (``target_kind="account"``), a
-    portal customer's balance later (``payments.targets``).
+    says what a completion credits: the account's balance (``target_kind="account"``) or a
+    portal customer's (``"customer"``, registered by portal/payments.py).
     """
 
     class Status(models.TextChoices):
@@ -172,6 +172,11 @@ class Payment(TenantModel):
             models.Index(fields=["account", "amount", "id"], name="payment_account_amount"),
             # The expiry job: old Pending payments of every account.
             models.Index(fields=["status", "created"], name="payment_status_created"),
+            # A portal customer's history (target_kind="customer", target_id = its id).
+            models.Index(
+                fields=["account", "target_kind", "target_id", "created", "id"],
+                name="payment_account_target",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -92,6 +92,76 @@ DEMO_CUSTOMERS = {
 }
 
 
+# A few completed payments of Globex Voice's active customers on its own gateways (made through
+# the payment engine, from an opening balance lowered by them: the balance ends as listed above).
+# Acme Telecom's customers have none: its Payments tab starts empty for the first payment.
+DEMO_CUSTOMER_PAYMENTS = {
+    "Rheinland Hotels": [(30, "200.00", "stripe"), (12, "50.00", "paypal"), (3, "25.00", "stripe")],
+    "Atlas Freight": [(25, "100.00", "stripe")],
+}
+
+
+def _customer_payments(account, customer) -> int:
+    """The customer's demo payments, once (a customer with payments is left alone)."""
+    import secrets
+
+    from django.db.models import F
+
+    from payment_gateways.models import Gateway, Payment
+    from payment_gateways.payments import services as engine
+    from payment_gateways.payments.channels import Channel, gateway_channel
+    from payment_gateways.providers.payments import GatewayAnswer, Outcome
+
+    from .payments import customer_payments
+
+    rows = DEMO_CUSTOMER_PAYMENTS.get(customer.name, [])
+    if not rows or customer_payments(account, customer).exists():
+        return 0
+    gateways = {}
+    for gateway in Gateway.objects.for_account(account).order_by("name", "pk"):
+        gateways.setdefault(gateway.type, gateway)
+    paid = sum(Decimal(amount) for _, amount, _ in rows)
+    customers = Customer.objects.for_account(account).filter(pk=customer.pk)
+    customers.update(balance=F("balance") - paid)
+    now = timezone.now()
+    for days, amount, provider in rows:
+        gateway = gateways.get(provider)
+        channel = (
+            gateway_channel(gateway)
+            if gateway is not None
+            else Channel(f"gateway:demo-{provider}", Gateway(type=provider))
+        )
+        payment = Payment.objects.create(
+            account=account,
+            target_kind=engine.CUSTOMER_KIND,
+            target_id=str(customer.pk),
+            gateway=gateway,
+            provider=provider,
+            channel=channel.key,
+            amount=Decimal(amount),
+            currency=customer.currency,
+            description=f"Balance top-up for {customer.name}",
+            checkout_id=f"demo-{secrets.token_hex(8)}",
+        )
+        answer = GatewayAnswer(
+            Outcome.PAID,
+            checkout_id=payment.checkout_id,
+            transaction_id=f"demo-{secrets.token_hex(8)}",
+            amount=payment.amount,
+            currency=payment.currency,
+            receiver=channel.receiver,
+            payer=customer.contacts.order_by("pk").values_list("email", flat=True).first() or "",
+        )
+        engine.complete_payment(
+            payment, answer, channel=channel, actor=PLATFORM, source="demo", mail_receipt=False
+        )
+        moment = now - datetime.timedelta(days=days, hours=5)
+        Payment.objects.for_account(account).filter(pk=payment.pk).update(
+            created=moment, completed_at=moment
+        )
+    return len(rows)
+
+
 def rate_table(seed: int) -> list[tuple[str, str, Decimal]]:
     """(prefix, destination, rate per minute): every country calling code with its main
     country's name, and its mobile range (the first digit of an example mobile number)."""
@@ -228,6 +298,8 @@ def populate(accounts, stdout) -> None:
         customers = [_customer(account, card, spec) for spec in specs]
         calling = [c for c in customers if c.status != CustomerStatus.PENDING]
         made = _calls(account, calling, card, seed)
+        for customer in calling:
+            _customer_payments(account, customer)
         stdout.write(
             f"Demo customers of {account_name}: {len(customers)}, a rate card of "
             f"{card.rates.count()} prefixes"

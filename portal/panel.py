@@ -99,7 +99,10 @@ panel = AppPanel(
             """
             Your customers: each has a currency (its balance, rates and calls are in it), a
             debit limit (how far the balance may go below zero), a status and portal access.
-            The balance changes with its payments and calls, never by hand.
+            The balance changes with its payments and calls, never by hand: where the portal
+            domain turns the Payments area on, the customer's contacts pay on your portal with
+            your Verified payment gateways (API tab), and the customer's page lists its latest
+            payments; the Payments tab lists them too, as "Balance top-up for" the customer.
 
             Contacts are a customer's logins to your white-label portal. Give a contact a
             password, or send an invitation: the mail holds a link on your Verified portal
@@ -186,5 +189,10 @@ panel = AppPanel(
         "portal:cdr_export": PUBLIC,
         "portal:rates": PUBLIC,
         "portal:rates_export": PUBLIC,
+        "portal:payments": PUBLIC,
+        "portal:payment_new": PUBLIC,
+        "portal:payment_detail": PUBLIC,
+        "portal:payment_return": PUBLIC,
+        "portal:payment_cancel": PUBLIC,
     },
 )

@@ -7,6 +7,7 @@ domains.routing.PortalSite), so none of the panel's URLs exist there.
 from django.urls import include, path
 
 from . import views
+from .urls_payments import payment_patterns
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -26,6 +27,7 @@ portal_patterns = [
     path("rates/export.csv", views.rates_export, name="rates_export"),
     path("portal.css", views.stylesheet, name="stylesheet"),
     path("logo/", views.logo, name="logo"),
+    *payment_patterns,
 ]
 
 # This module is a root URLconf, where app_name means nothing: include() gives the "portal:" names.

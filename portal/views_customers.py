@@ -21,6 +21,9 @@ from domains.models import ACCESS_AREA_LABELS
 from . import services
 from .forms import ContactForm, CustomerForm, StatusForm, status_actions
 from .models import Contact, Customer, CustomerStatus
+from .payments import customer_payments
+
+RECENT_PAYMENTS = 10
 
 SAFE = ["GET", "HEAD"]
 
@@ -152,6 +155,8 @@ def customer_detail(request, pk):
             "edit_url": reverse("customers:edit", kwargs={"pk": customer.pk}) if can_write else "",
             "actions": status_actions(customer) if can_write else [],
             "hidden_labels": [ACCESS_AREA_LABELS.get(a, a) for a in customer.hidden_areas],
+            # The customer's latest payments to the account (portal Payments), newest first.
+            "payments": list(customer_payments(request.account, customer)[:RECENT_PAYMENTS]),
             "calls_url": f"{reverse('cdr:list')}?customer={customer.pk}"
             if request.access.can_view("cdr")
             else "",

@@ -34,15 +34,16 @@ from accounts.formatting import format_money
 from accounts.metrics import PAYMENTS, WEBHOOK_REFUSALS
 from accounts.permissions import require_write
 
-from ..models import Payment
+from ..models import Gateway, Payment
 from ..providers.payments import GatewayAnswer, GatewayError, InvalidWebhook, Order, Outcome
 from . import receipts
-from .channels import Channel, channel_of, platform_channel
+from .channels import Channel, channel_of, gateway_channel, platform_channel
 from .targets import AccountBalance, target_of
 
 log = logging.getLogger(__name__)
 
 TOP_UP = "Account balance top-up"
+CUSTOMER_KIND = "customer"  # the portal's credit target (portal/payments.py registers it)
 UNREADABLE = "The gateway's answer could not be read; nothing was charged."
 PENDING = Payment.Status.PENDING
 
@@ -94,6 +95,54 @@ def top_up_account(
         description=TOP_UP,
         urls=urls,
         payer_email=actor.user.email if actor.user is not None else "",
+    )
+
+
+def pay_customer_balance(
+    *,
+    actor: Actor,
+    customer,
+    domain,
+    gateway: Gateway | None,
+    amount: Decimal,
+    currency: str,
+    urls: Callable[[Payment], tuple[str, str]],
+    payer_email: str = "",
+) -> Started:
+    """A portal customer pays the Account (the portal's Make payment): on one of the Account's
+    own Verified gateways, in a currency the portal ``domain`` offers that is also the customer's
+    balance currency, within the payment limits; crediting the customer's balance. The portal
+    checked that the contact belongs to ``customer``; this checks the rest again."""
+    account_id = customer.account_id
+    if (
+        gateway is None
+        or gateway.account_id != account_id
+        or gateway.status != Gateway.Status.VERIFIED
+    ):
+        raise Refused("This payment method is not offered.", "pay_via")
+    if domain.account_id != account_id or currency not in (domain.currencies or []):
+        raise Refused(f"Payments in {currency} are not offered here.", "currency")
+    if currency != customer.currency:
+        raise Refused(
+            f"Payments are made in your balance's currency, {customer.currency}.", "currency"
+        )
+    if gateway.currencies and currency not in gateway.currencies:
+        raise Refused(f"This payment method does not take {currency}.", "pay_via")
+    low, high = payment_limits()
+    if not low <= amount <= high:
+        bounds = f"{format_money(low, currency)} to {format_money(high, currency)}"
+        raise Refused(f"Enter an amount from {bounds}.", "amount")
+    return start_payment(
+        actor=actor,
+        account=customer.account,
+        channel=gateway_channel(gateway),
+        target_kind=CUSTOMER_KIND,
+        target_id=str(customer.pk),
+        amount=amount,
+        currency=currency,
+        description=f"Balance top-up for {customer.name}"[:200],
+        urls=urls,
+        payer_email=payer_email,
     )
 
 
@@ -296,7 +345,8 @@ def complete_payment(
                 return False
             payment.status, payment.transaction_id = Payment.Status.COMPLETED, answer.transaction_id
             payment.payer, payment.completed_at = answer.payer[:254], now
-            entry = target_of(payment).credit(payment)
+            target = target_of(payment)
+            entry = target.credit(payment)
             _record(
                 payment,
                 "payment.completed",
@@ -305,7 +355,7 @@ def complete_payment(
                 transaction=answer.transaction_id,
                 balance_after=str(entry.balance_after),
             )
-            if mail_receipt:
+            if mail_receipt and getattr(target, "mails_receipt", True):
                 receipts.send_receipt(payment, entry)  # queued: sent after commit
     except IntegrityError:
         # The transaction id already completed another payment of this gateway.

@@ -29,6 +29,9 @@ class CreditTarget(Protocol):
     def label(self, payment: Payment) -> str:
         """Whose balance it is, for receipts and the audit log."""
 
+    # Optional ``mails_receipt = False``: the engine then sends no receipt mail on completion
+    # (the Account's receipt mail is about the Account paying the platform).
+
 
 class AccountBalance:
     """The account's own balance (the top bar's badge): the Account pays the platform."""

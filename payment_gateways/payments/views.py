@@ -24,6 +24,7 @@ from . import services
 from .channels import platform_channels, setting_names
 from .forms import MakePaymentForm, PaymentFilterForm
 from .receipts import platform_details
+from .targets import AccountBalance
 
 SAFE = ["GET", "HEAD"]
 
@@ -187,6 +188,8 @@ def payment_cancel(request, payment):
 def payment_receipt(request, payment):
     if not payment.is_completed:
         raise Http404("Only a completed payment has a receipt.")
+    if payment.target_kind != AccountBalance.kind:  # a portal customer paid the account
+        raise Http404("Only the account's own payments to the platform have a receipt.")
     entry = getattr(payment, "ledger_entry", None)
     return render(
         request,

@@ -1,7 +1,7 @@
 """Isolation-crawler entries for the Customers, Rate Cards and CDR sections (panel) and the
 customer portal (requested on account A's portal host)."""
 
-from tests.isolation import page, portal_page, tenant_object
+from tests.isolation import page, portal_object, portal_page, tenant_object
 
 
 def _customer(world, side):
@@ -19,6 +19,10 @@ def _rate(world, side):
 
 def _contact(world, side):
     return {"pk": world[f"customer_{side}"].pk, "contact_pk": world[f"contact_{side}"].pk}
+
+
+def _customer_payment(world, side):
+    return {"pk": world[f"customer_payment_{side}"].pk}
 
 
 ENTRIES = {
@@ -59,4 +63,11 @@ ENTRIES = {
     "portal:cdr_export": portal_page(),
     "portal:rates": portal_page(),
     "portal:rates_export": portal_page(),
+    # Payments: a contact's own customer's payments; B's payment id on A's host is a 404
+    # (portal/tests/test_payments.py also crosses customers of the same account).
+    "portal:payments": portal_page(),
+    "portal:payment_new": portal_page(),
+    "portal:payment_detail": portal_object(_customer_payment),
+    "portal:payment_return": portal_object(_customer_payment),
+    "portal:payment_cancel": portal_object(_customer_payment),
 }

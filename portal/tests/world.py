@@ -74,7 +74,40 @@ def populate(world):
         world[f"contact_{side}"] = contact
         world[f"cdr_{side}"] = cdr
         world.setdefault(f"markers_{side}", []).extend([name, contact_name, email, caller])
+    _customer_payments(world)
     world["portal_sign_in"] = _sign_in(world)
+
+
+def _customer_payments(world):
+    """A payment per side's customer (Cancelled: it moved no money) on the side's own Stripe
+    gateway (payment_gateways/tests/world.py), and the portal domains' Payments area on, so the
+    crawler reads the portal's Payments pages."""
+    from domains.models import PortalDomain
+    from payment_gateways.models import Payment
+
+    for side in ("a", "b"):
+        account, customer = world[side], world[f"customer_{side}"]
+        gateway = world.get(f"gateway_{side}")
+        world[f"customer_payment_{side}"] = payment = Payment.objects.create(
+            account=account,
+            target_kind="customer",
+            target_id=str(customer.pk),
+            gateway=gateway,
+            provider="stripe",
+            channel=f"gateway:{gateway.uuid}" if gateway else f"gateway:none-{side}",
+            amount=Decimal("30.00"),
+            currency=customer.currency,
+            description=f"Balance top-up for {customer.name}",
+            status=Payment.Status.CANCELLED,
+            failure_reason="You cancelled the payment.",
+        )
+        world.setdefault(f"markers_{side}", []).append(payment.reference)
+        domain = world.get(f"portal_domain_{side}")
+        if domain is not None and "payments" not in domain.access_areas:
+            domain.access_areas = [*domain.access_areas, "payments"]
+            PortalDomain.objects.for_account(account).filter(pk=domain.pk).update(
+                access_areas=domain.access_areas
+            )
 
 
 def _sign_in(world):
