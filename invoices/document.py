@@ -82,7 +82,7 @@ def build(invoice: Invoice, lines=None) -> Document:
         period=f"{format_date(invoice.period_from, fmt, tz)} to "
         f"{format_date(invoice.period_to, fmt, tz)}",
         seller_name=account.name,
-        seller_lines=tuple([*_address(account), account.email, *_identifiers(account)]),
+        seller_lines=(*_address(account), account.email, *_identifiers(account)),
         buyer_name=customer.name,
         buyer_lines=tuple(contacts),
         lines=tuple(

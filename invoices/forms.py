@@ -42,8 +42,8 @@ class InvoiceSettingsForm(forms.Form):
         max_digits=5,
         decimal_places=2,
         error_messages={
-            "min_value": "A tax rate is from 0 to 100 %.",
-            "max_value": "A tax rate is from 0 to 100 %.",
+            "min_value": "A tax rate is from 0 to 100 per cent.",
+            "max_value": "A tax rate is from 0 to 100 per cent.",
         },
     )
     footer = forms.CharField(
@@ -96,8 +96,8 @@ class DraftForm(forms.Form):
         min_value=Decimal("0"),
         max_value=Decimal("100"),
         error_messages={
-            "min_value": "A tax rate is from 0 to 100 %.",
-            "max_value": "A tax rate is from 0 to 100 %.",
+            "min_value": "A tax rate is from 0 to 100 per cent.",
+            "max_value": "A tax rate is from 0 to 100 per cent.",
         },
     )
 

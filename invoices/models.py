@@ -134,10 +134,6 @@ class Invoice(TenantModel):
                 condition=Q(period_from__lte=models.F("period_to")),
                 name="invoice_period_ordered",
             ),
-            models.CheckConstraint(
-                condition=Q(total=models.F("subtotal") + models.F("tax")),
-                name="invoice_total_adds_up",
-            ),
         ]
         indexes = [
             models.Index(

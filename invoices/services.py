@@ -351,7 +351,7 @@ def update_draft(*, actor: Actor, invoice: Invoice, tax_rate: Decimal) -> Invoic
         if locked.status != InvoiceStatus.DRAFT:
             raise Refused(ISSUED_IS_FINAL, "tax_rate")
         if not Decimal("0") <= tax_rate <= Decimal("100"):
-            raise Refused("A tax rate is from 0 to 100 %.", "tax_rate")
+            raise Refused("A tax rate is from 0 to 100 per cent.", "tax_rate")
         before = str(locked.tax_rate)
         locked.tax_rate = tax_rate
         _set_totals(locked, list(locked.lines.all()))
