@@ -220,6 +220,7 @@ def generate_invoice(
     period_to,
     issue: bool = False,
     replaces: Invoice | None = None,
+    notify: bool = True,
 ) -> Invoice:
     """A Draft invoice of ``customer``'s calls in the period (Issued at once with ``issue``).
     Refused for a bad period or when a live invoice covers the same period."""
@@ -262,7 +263,7 @@ def generate_invoice(
                 },
             )
             if issue:
-                _issue(actor, invoice)
+                _issue(actor, invoice, notify=notify)
     except IntegrityError:  # a concurrent generation for the same period won
         existing = _live_invoice(customer, period_from, period_to)
         if existing is None:
@@ -271,8 +272,9 @@ def generate_invoice(
     return invoice
 
 
-def _issue(actor: Actor, invoice: Invoice) -> None:
-    """Inside the caller's transaction: number the draft from the locked counter row."""
+def _issue(actor: Actor, invoice: Invoice, *, notify: bool = True) -> None:
+    """Inside the caller's transaction: number the draft from the locked counter row; mail it
+    (with ``notify``) once the transaction commits."""
     account = invoice.account
     settings_for(account)
     counter = InvoiceSettings.objects.for_account(account).select_for_update().get()
@@ -301,7 +303,8 @@ def _issue(actor: Actor, invoice: Invoice) -> None:
         target=invoice,
         data={"number": number, "total": str(invoice.total), "currency": invoice.currency},
     )
-    transaction.on_commit(lambda: _mail_later(invoice.pk))
+    if notify:
+        transaction.on_commit(lambda: _mail_later(invoice.pk))
 
 
 def _mail_later(invoice_id: int) -> None:
