@@ -115,7 +115,9 @@ def generate(request, pk):
 
 def _invoice(request, pk) -> Invoice:
     return get_for_account_or_404(
-        Invoice.objects.select_related("customer", "account"), request.account, pk=pk
+        Invoice.objects.for_account(request.account).select_related("customer", "account"),
+        request.account,
+        pk=pk,
     )
 
 
