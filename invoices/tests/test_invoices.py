@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import TestCase
 
 from accounts.actors import PLATFORM
@@ -212,14 +213,11 @@ def test_issuing_twice_is_refused_and_takes_no_number(world, la, frozen):
 
 
 @pytest.mark.skipif(
-    "postgresql" not in __import__("os").environ.get("DATABASE_URL", ""),
-    reason="needs PostgreSQL (row locks across connections)",
+    connection.vendor != "postgresql", reason="needs PostgreSQL (row locks across connections)"
 )
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_generations_number_gaplessly(world, la):
     import threading
-
-    from django.db import connection
 
     from portal import services as portal_services
 
