@@ -587,3 +587,15 @@ def test_the_demo_issues_and_pays_invoices_once(db):
     count = Invoice.all_accounts.count()
     call_command("demo", stdout=io.StringIO())
     assert Invoice.all_accounts.count() == count
+
+
+def test_the_html_view_and_the_pdf_print_the_same_document(world, la, frozen, client_admin_a):
+    _february_calls(world["customer_a"])
+    invoice = _generate(world["customer_a"], issue=True)
+    html = client_admin_a.get(f"/customers/invoices/{invoice.pk}/").content.decode()
+    text = _pdf_text(client_admin_a.get(f"/customers/invoices/{invoice.pk}/pdf/").content)
+    doc = build(Invoice.objects.select_related("account", "customer").get(pk=invoice.pk))
+    printed = [doc.number, doc.total, doc.subtotal, doc.tax, doc.buyer_name, doc.seller_name]
+    printed += [value for line in doc.lines for value in (line.description, line.amount)]
+    for value in printed:
+        assert value in html and value in text, value
