@@ -47,6 +47,22 @@ class AccountProfileForm(forms.Form):
         regex=r"^[A-Za-z0-9 .\-/]+$",
         error_messages={"invalid": f"A VAT ID has only {_VAT_CHARACTERS}."},
     )
+    ocn = forms.RegexField(
+        label="OCN (Operating Company Number)",
+        max_length=4,
+        required=False,
+        regex=r"^[0-9A-Za-z]{4}$",
+        help_text="4 letters or digits, e.g. 123A. Printed on your customers' invoices.",
+        error_messages={"invalid": "An OCN is 4 letters or digits, e.g. 1234 or 123A."},
+    )
+    frn = forms.RegexField(
+        label="FRN (FCC Registration Number)",
+        max_length=10,
+        required=False,
+        regex=r"^[0-9]{10}$",
+        help_text="10 digits, e.g. 0012345678.",
+        error_messages={"invalid": "An FRN is 10 digits, e.g. 0012345678."},
+    )
     address_line1 = forms.CharField(label="Address line 1", max_length=200)
     address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
     city = forms.CharField(max_length=100)
@@ -106,6 +122,12 @@ class AccountProfileForm(forms.Form):
         initial["phone"] = format_phone(account.phone)
         initial["mobile"] = format_phone(account.mobile)
         return initial
+
+    def clean_ocn(self):
+        return self.cleaned_data["ocn"].strip().upper()
+
+    def clean_frn(self):
+        return self.cleaned_data["frn"].strip()
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())

@@ -105,8 +105,9 @@ def brand_of(account) -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "VoIP Console"
 
 
-def compose(account, subject: str, body: str, to: list[str], route: Route):
-    """The message: ``body`` in the account's layout as text, and the same text as HTML."""
+def compose(account, subject: str, body: str, to: list[str], route: Route, attachments=()):
+    """The message: ``body`` in the account's layout as text, and the same text as HTML;
+    ``attachments`` are (filename, content, mimetype) triples."""
     context = {"body": body.rstrip(), "brand": brand_of(account), "subject": subject}
     text = render_to_string("email/message.txt", context)
     html = render_to_string("email/message.html", {**context, "text": text})
@@ -119,10 +120,20 @@ def compose(account, subject: str, body: str, to: list[str], route: Route):
         connection=route.connection,
     )
     message.attach_alternative(html, "text/html")
+    for attachment in attachments:
+        message.attach(*attachment)
     return message
 
 
-def deliver(account, subject: str, body: str, to: list[str], *, timeout: float | None = None):
+def deliver(
+    account,
+    subject: str,
+    body: str,
+    to: list[str],
+    *,
+    timeout: float | None = None,
+    attachments=(),
+):
     """Send now, through the account's route. Raises :class:`accounts.smtp.Failure` saying why
     it was not sent. Called by the task (and by Test Email), not by views."""
     try:
@@ -131,7 +142,7 @@ def deliver(account, subject: str, body: str, to: list[str], *, timeout: float |
         raise explain(exc, "", 0) from None
     wait = route.connection.timeout if hasattr(route.connection, "timeout") else timeout
     try:
-        compose(account, subject, body, to, route).send()
+        compose(account, subject, body, to, route, attachments).send()
     except Exception as exc:
         raise explain(exc, route.server, wait or 0) from exc
     return route

@@ -2,7 +2,7 @@ from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django_countries.fields import CountryField
 
@@ -53,6 +53,20 @@ class Account(models.Model):
     # Company information
     registration_id = models.CharField("company registration ID", max_length=64, blank=True)
     vat_id = models.CharField("VAT ID", max_length=32, blank=True)
+    # Carrier identifiers printed on customer invoices (US): the Operating Company Number (NECA,
+    # 4 letters or digits) and the FCC Registration Number (10 digits).
+    ocn = models.CharField(
+        "OCN",
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9A-Z]{4}$", "An OCN is 4 letters or digits, e.g. 123A.")],
+    )
+    frn = models.CharField(
+        "FRN",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{10}$", "An FRN is 10 digits, e.g. 0012345678.")],
+    )
     # Address (line 1, city and country are required by the profile form, not by the table: an
     # account exists before its Administrator fills the profile in).
     address_line1 = models.CharField("address line 1", max_length=200, blank=True)

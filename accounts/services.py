@@ -28,6 +28,8 @@ PROFILE_FIELDS = [
     "name",
     "registration_id",
     "vat_id",
+    "ocn",
+    "frn",
     "address_line1",
     "address_line2",
     "city",

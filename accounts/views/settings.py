@@ -1,8 +1,11 @@
-"""The Settings tab (Administrators): the account's security policy (accounts/policy.py)."""
+"""The Settings tab (Administrators): the account's security policy (accounts/policy.py), and
+the cards other apps add through the ``settings_tab_cards`` hook (a callable of the request
+returning the card's HTML), e.g. the invoicing preferences."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import admin_only
@@ -10,12 +13,14 @@ from accounts.permissions import admin_only
 from .. import services
 from ..errors import Refused, show_refusal
 from ..forms import SecurityPolicyForm
+from ..registry import hooks
 
 
 @admin_only
 @require_safe
 def settings_page(request):
-    return render(request, "accounts/settings.html", {"account": request.account})
+    cards = [mark_safe(card(request)) for card in hooks("settings_tab_cards")]  # noqa: S308 (rendered templates)
+    return render(request, "accounts/settings.html", {"account": request.account, "cards": cards})
 
 
 @admin_only

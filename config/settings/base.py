@@ -49,7 +49,16 @@ INSTALLED_APPS = [
 ]
 # This project's own apps. The demo command and the tests' `world` fixture call each app's
 # optional `<app>.demo.populate(...)` and `<app>.tests.world.populate(...)` hooks in this order.
-PROJECT_APPS = ["accounts", "users", "payment_gateways", "domains", "portal", "packages", "servers"]
+PROJECT_APPS = [
+    "accounts",
+    "users",
+    "payment_gateways",
+    "domains",
+    "portal",
+    "packages",
+    "servers",
+    "invoices",
+]
 INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [

@@ -1,0 +1,53 @@
+"""What the invoices app adds to the panel: a customer's invoices under the Customers section
+(module Customer: billing a customer is part of managing it, and whoever may change customers
+may invoice them; a read-only user sees the invoices), the account's invoice list, and the
+invoicing preferences on the Settings tab (Administrators, like the rest of that tab)."""
+
+from accounts.registry import ADMIN, AppPanel, AuditEvent, Mount, help_topic, view, write
+
+panel = AppPanel(
+    events=(
+        AuditEvent("invoice.settings_updated", "Invoices", "Invoicing preferences changed"),
+        AuditEvent("invoice.generated", "Invoices", "Invoice generated"),
+        AuditEvent("invoice.draft_updated", "Invoices", "Draft invoice changed"),
+        AuditEvent("invoice.issued", "Invoices", "Invoice issued"),
+        AuditEvent("invoice.voided", "Invoices", "Invoice voided"),
+        AuditEvent("invoice.payment_allocated", "Invoices", "Payment allocated to an invoice"),
+        AuditEvent("invoice.paid", "Invoices", "Invoice paid"),
+    ),
+    help=(
+        help_topic(
+            "invoices",
+            "Invoices",
+            """
+            An invoice bills one customer for its calls in a period (whole days in your
+            account's time zone), in the customer's currency. Its lines sum the calls' costs
+            per destination, per day, or as one line, as the Settings tab says; each line is
+            rounded once to the cent (half up), the tax is the subtotal times the tax rate,
+            rounded once, and the total is their sum.
+
+            Generate makes a Draft. Issue gives it the next number (numbers have no gaps) and
+            mails it with its PDF to the customer's contacts. An issued invoice never changes:
+            to correct one, Void it with the reason and generate a new one. Every month the
+            platform issues last month's invoice to every customer with calls, once.
+            """,
+        ),
+    ),
+    urls=(
+        Mount("customers/", "invoices.urls"),
+        Mount("account/settings/", "invoices.urls_settings"),
+    ),
+    hooks={"settings_tab_cards": "invoices.views.settings_card"},
+    permissions={
+        "invoices:list": view("customer"),
+        "invoices:customer": view("customer"),
+        "invoices:generate": write("customer"),
+        "invoices:detail": view("customer"),
+        "invoices:issue": write("customer"),
+        "invoices:void": write("customer"),
+        "invoices:edit": write("customer"),
+        "invoices:allocate": write("customer"),
+        "invoices:pdf": view("customer"),
+        "invoice_settings:edit": ADMIN,
+    },
+)
