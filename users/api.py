@@ -107,7 +107,7 @@ def _user_out(user: User) -> dict:
         else "active"
     )
     return {
-        **{name: getattr(user, name) for name in UserOut.model_fields if name != "groups"},
+        **{name: getattr(user, name) for name in UserOut.model_fields if name not in ("groups", "state")},
         "state": state,
         "groups": [{"id": g.pk, "name": g.name} for g in user.groups.all()],
     }
@@ -119,7 +119,7 @@ def _user(request, pk: int, *, for_write: bool) -> User:
     except Http404:
         raise not_found("user") from None
     except PermissionDenied as denied:
-        raise ApiError(409, "conflict", str(denied)) from None
+        raise ApiError(403, "forbidden", str(denied)) from None
 
 
 @users_router.get("", response=UserPage, summary="Staff users, by name")
