@@ -12,7 +12,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from accounts.apikit import (
     DEFAULT_PAGE_SIZE,
@@ -166,7 +166,7 @@ def create_user(request, payload: UserCreate):
         )
     except (Refused, ValidationError) as error:
         raise refused(error) from None
-    return 201, _fresh(request, user)
+    return Status(201, _fresh(request, user))
 
 
 @users_router.patch("/{int:user_id}", response=UserOut, summary="Change a staff user")
@@ -199,7 +199,7 @@ def delete_user(request, user_id: int):
         services.delete_users(request.actor, [user.pk])
     except Refused as error:
         raise refused(error) from None
-    return 204, None
+    return Status(204, None)
 
 
 # --- Groups ---------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def create_group(request, payload: GroupCreate):
     need(request, "users", write=True)
     _check_modules(payload.permissions)
     group = PermissionGroup(account=request.account)
-    return 201, _save_group(request, group, payload.name, dict(payload.permissions))
+    return Status(201, _save_group(request, group, payload.name, dict(payload.permissions)))
 
 
 @groups_router.patch("/{int:group_id}", response=GroupOut, summary="Change a permission group")
@@ -312,4 +312,4 @@ def delete_group(request, group_id: int):
         services.delete_groups(request.actor, [group.pk])
     except Refused as error:
         raise refused(error) from None
-    return 204, None
+    return Status(204, None)

@@ -125,6 +125,7 @@ def test_scopes_beyond_the_users_own_permissions_are_refused(world, users_manage
         make_token(world["user_a"], {"audit_log": "read"})
     assert refused.value.field == "scopes"
     update_user(world["user_a"], actor=PLATFORM, read_only=True)
+    world["user_a"].refresh_from_db()
     with pytest.raises(PermissionDenied):  # read only: no Config write, so no token at all
         make_token(world["user_a"], {"users": "read"})
 
