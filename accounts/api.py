@@ -8,7 +8,17 @@ from django.http import QueryDict
 from ninja import Query, Router, Schema
 
 from . import services
-from .apikit import DEFAULT_PAGE_SIZE, Input, Page, form_errors, need, paginate, refused
+from .apikit import (
+    DEFAULT_PAGE_SIZE,
+    Input,
+    Page,
+    PageNumber,
+    PageSize,
+    form_errors,
+    need,
+    paginate,
+    refused,
+)
 from .errors import Refused
 from .formatting import format_money
 from .forms import AccountProfileForm, AuditFilterForm
@@ -117,8 +127,8 @@ class AuditPage(Page):
 
 
 class AuditFilters(Schema):
-    page: int = 1
-    page_size: int = DEFAULT_PAGE_SIZE
+    page: PageNumber = 1
+    page_size: PageSize = DEFAULT_PAGE_SIZE
     user: str = ""
     section: str = ""
     date_from: date | None = None

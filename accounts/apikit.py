@@ -9,17 +9,23 @@ app's router as declared in ``<app>/panel.py`` (``AppPanel.api_routers``). A rou
 Errors answer ``{"error": {"code", "message", "fields": {field: [messages]}}}``.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from .errors import Refused
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
+MAX_PAGE = 100_000
+
+# A row id (the database's 64-bit range: a larger number is a 400, not an overflow).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 
 
 class Input(Schema):

@@ -95,7 +95,53 @@ def staff_only(view):
     return wrapped
 
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+ERRORS = {
+    "400": "Invalid input: malformed JSON, a wrong type, an unknown field, a rule refused it",
+    "401": "No token, or an unknown, revoked or expired one",
+    "403": "The token lacks a scope (named), its user lacks the permission, or its address",
+    "404": "No such object (another account's is the same)",
+    "409": "The change conflicts with the account's state",
+    "413": "The request body is too large",
+    "429": "Over the token's rate limit; see Retry-After",
+}
+
+
+class Api(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Every operation documents the error answers in their one shape."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema["components"].setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, text in ERRORS.items():
+                    operation["responses"].setdefault(
+                        status, {"description": text, "content": {"application/json": {"schema": ref}}}
+                    )
+        return schema
+
+
+api = Api(
     title="VoIP Account Console API",
     version="1",
     description=(

@@ -17,8 +17,11 @@ from ninja import Query, Router, Schema, Status
 from accounts.apikit import (
     DEFAULT_PAGE_SIZE,
     ApiError,
+    Id,
     Input,
     Page,
+    PageNumber,
+    PageSize,
     form_errors,
     get_or_404,
     need,
@@ -70,7 +73,7 @@ class UserCreate(Input):
     time_zone: str = ""
     read_only: bool = False
     ip_whitelist: str = ""
-    groups: list[int] = []
+    groups: list[Id] = []
 
 
 class UserPatch(Input):
@@ -81,12 +84,12 @@ class UserPatch(Input):
     read_only: bool | None = None
     ip_whitelist: str | None = None
     is_active: bool | None = None
-    groups: list[int] | None = None
+    groups: list[Id] | None = None
 
 
 class UserFilters(Schema):
-    page: int = 1
-    page_size: int = DEFAULT_PAGE_SIZE
+    page: PageNumber = 1
+    page_size: PageSize = DEFAULT_PAGE_SIZE
     q: str = ""  # the panel's search: name or email contains
 
 
@@ -133,7 +136,7 @@ def list_users(request, filters: Query[UserFilters]):
 
 
 @users_router.get("/{int:user_id}", response=UserOut, summary="One staff user")
-def get_user(request, user_id: int):
+def get_user(request, user_id: Id):
     need(request, "users")
     return _user_out(_user(request, user_id, for_write=False))
 
@@ -170,7 +173,7 @@ def create_user(request, payload: UserCreate):
 
 
 @users_router.patch("/{int:user_id}", response=UserOut, summary="Change a staff user")
-def update_user(request, user_id: int, payload: UserPatch):
+def update_user(request, user_id: Id, payload: UserPatch):
     need(request, "users", write=True)
     user = _user(request, user_id, for_write=True)
     given = payload.model_dump(exclude_unset=True)
@@ -192,7 +195,7 @@ def update_user(request, user_id: int, payload: UserPatch):
 
 
 @users_router.delete("/{int:user_id}", response={204: None}, summary="Delete a staff user")
-def delete_user(request, user_id: int):
+def delete_user(request, user_id: Id):
     need(request, "users", write=True)
     user = _user(request, user_id, for_write=True)
     try:
@@ -228,8 +231,8 @@ class GroupPatch(Input):
 
 
 class GroupFilters(Schema):
-    page: int = 1
-    page_size: int = DEFAULT_PAGE_SIZE
+    page: PageNumber = 1
+    page_size: PageSize = DEFAULT_PAGE_SIZE
     q: str = ""  # name contains
 
 
@@ -274,14 +277,14 @@ def list_groups(request, filters: Query[GroupFilters]):
     return {**meta, "items": [_group_out(g) for g in rows]}
 
 
-def _group(request, group_id: int) -> PermissionGroup:
+def _group(request, group_id: Id) -> PermissionGroup:
     return get_or_404(
         PermissionGroup.objects.for_account(request.account), "group", pk=group_id
     )
 
 
 @groups_router.get("/{int:group_id}", response=GroupOut, summary="One permission group")
-def get_group(request, group_id: int):
+def get_group(request, group_id: Id):
     need(request, "users")
     return _group_out(_group(request, group_id))
 
@@ -295,7 +298,7 @@ def create_group(request, payload: GroupCreate):
 
 
 @groups_router.patch("/{int:group_id}", response=GroupOut, summary="Change a permission group")
-def update_group(request, group_id: int, payload: GroupPatch):
+def update_group(request, group_id: Id, payload: GroupPatch):
     need(request, "users", write=True)
     group = _group(request, group_id)
     permissions = group.permissions if payload.permissions is None else payload.permissions
@@ -305,7 +308,7 @@ def update_group(request, group_id: int, payload: GroupPatch):
 
 
 @groups_router.delete("/{int:group_id}", response={204: None}, summary="Delete a group")
-def delete_group(request, group_id: int):
+def delete_group(request, group_id: Id):
     need(request, "users", write=True)
     group = _group(request, group_id)
     try:
