@@ -117,15 +117,15 @@ class ScopedAccess(Access):
     acts as an Administrator: Administrator-only pages need the panel, and what it may grant is
     what it may write itself (users/access.py)."""
 
-    def __init__(self, user, scopes: dict[str, str]):  # noqa: B027 (no super(): one grants query)
+    def __init__(self, user, scopes: dict[str, str]):
         self.user_access = Access(user)
         self.is_staff_user = self.user_access.is_staff_user
         self.read_only = self.user_access.read_only
         self.scopes = {m: level for m, level in scopes.items() if m in MODULES}
         self.is_admin = False
-        self.grants = {
-            m: ALLOW for m in self.scopes if self.user_access.can_view(m)
-        } | {m: DENY for m, e in self.user_access.grants.items() if e == DENY}
+        self.grants = {m: ALLOW for m in self.scopes if self.user_access.can_view(m)} | {
+            m: DENY for m, e in self.user_access.grants.items() if e == DENY
+        }
 
     def can_view(self, module: str) -> bool:
         _check_module(module)

@@ -136,7 +136,8 @@ class Api(NinjaAPI):
             for operation in operations.values():
                 for status, text in ERRORS.items():
                     operation["responses"].setdefault(
-                        status, {"description": text, "content": {"application/json": {"schema": ref}}}
+                        status,
+                        {"description": text, "content": {"application/json": {"schema": ref}}},
                     )
         return schema
 
@@ -146,7 +147,7 @@ api = Api(
     version="1",
     description=(
         "Automation for your account. Send `Authorization: Bearer <token>` (My Account → API "
-        "tokens). Errors answer `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        'tokens). Errors answer `{"error": {"code", "message", "fields"}}`.'
     ),
     auth=TokenAuth(),
     urls_namespace="api",

@@ -128,9 +128,7 @@ def authenticate(presented: str, ip: str | None) -> tuple[Actor | None, ApiToken
     if not ip_allowed(ip, user.ip_whitelist) or not address_allowed(user.account, ip):
         message = f"The token's user may not act from {ip} (their IP whitelist, or the account's)."
         return None, token, Refusal(403, "ip_refused", message)
-    actor = Actor(
-        user=user, ip=ip, via=f"API token “{token.name}”", scopes=token.scope_items()
-    )
+    actor = Actor(user=user, ip=ip, via=f"API token “{token.name}”", scopes=token.scope_items())
     _touch(token, ip)
     return actor, token, Refusal(200, "", "")
 

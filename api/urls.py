@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import views
-from .rest import api
 
 app_name = "api_tokens"
 

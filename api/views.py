@@ -53,9 +53,7 @@ def tokens_page(request):
             if k in MODULES
         )
         token.revoke_url = (
-            reverse("api_tokens:revoke", args=[token.pk])
-            if can_write and not token.revoked
-            else ""
+            reverse("api_tokens:revoke", args=[token.pk]) if can_write and not token.revoked else ""
         )
     return render(request, "api/tokens.html", {"tokens": tokens})
 

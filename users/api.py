@@ -110,7 +110,11 @@ def _user_out(user: User) -> dict:
         else "active"
     )
     return {
-        **{name: getattr(user, name) for name in UserOut.model_fields if name not in ("groups", "state")},
+        **{
+            name: getattr(user, name)
+            for name in UserOut.model_fields
+            if name not in ("groups", "state")
+        },
         "state": state,
         "groups": [{"id": g.pk, "name": g.name} for g in user.groups.all()],
     }
@@ -278,9 +282,7 @@ def list_groups(request, filters: Query[GroupFilters]):
 
 
 def _group(request, group_id: Id) -> PermissionGroup:
-    return get_or_404(
-        PermissionGroup.objects.for_account(request.account), "group", pk=group_id
-    )
+    return get_or_404(PermissionGroup.objects.for_account(request.account), "group", pk=group_id)
 
 
 @groups_router.get("/{int:group_id}", response=GroupOut, summary="One permission group")

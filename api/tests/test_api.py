@@ -280,7 +280,8 @@ def test_account_profile_read_and_patch_through_the_config_rules(world, api_a):
 
 def test_users_crud_through_the_services(world, api_a, mailoutbox):
     response = api_a.post(
-        USERS, {"email": "New.Person@Alpha.test", "name": "New Person", "groups": [world["group_a"].pk]}
+        USERS,
+        {"email": "New.Person@Alpha.test", "name": "New Person", "groups": [world["group_a"].pk]},
     )
     assert response.status_code == 201, response.json()
     created = response.json()
@@ -377,7 +378,8 @@ def _add_entries(world, n):
 
 
 @pytest.mark.parametrize(
-    ("path", "add"), [(USERS, _add_users), (GROUPS, _add_groups), ("/api/v1/audit-log", _add_entries)]
+    ("path", "add"),
+    [(USERS, _add_users), (GROUPS, _add_groups), ("/api/v1/audit-log", _add_entries)],
 )
 def test_list_endpoints_need_a_fixed_number_of_queries(world, api_a, path, add):
     def fetch():

@@ -28,10 +28,7 @@ def _operations():
 
 def test_every_path_parameter_has_an_entry():
     params = {
-        part[1:-1]
-        for _, path in _operations()
-        for part in path.split("/")
-        if part.startswith("{")
+        part[1:-1] for _, path in _operations() for part in path.split("/") if part.startswith("{")
     }
     assert params <= set(OBJECTS), sorted(params - set(OBJECTS))
 
