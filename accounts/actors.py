@@ -41,7 +41,8 @@ class Actor:
     @cached_property
     def access(self):
         """What the user may do (computed once; services re-check with it before writing)."""
-        from .permissions import Access, ScopedAccess
+        from .permissions import Access
+        from .scopes import ScopedAccess
 
         if self.scopes is not None:
             return ScopedAccess(self.user, dict(self.scopes))

@@ -7,7 +7,8 @@ from django import forms
 from django.utils import timezone
 
 from accounts.ipnets import parse_ip_whitelist
-from accounts.permissions import MODULES, READ, WRITE, grantable_scopes
+from accounts.permissions import MODULES
+from accounts.scopes import READ, WRITE, grantable_scopes
 
 SCOPE_PREFIX = "scope_"
 LEVEL_LABELS = {READ: "Read", WRITE: "Read and write"}

@@ -12,8 +12,9 @@ from accounts import audit
 from accounts.actors import Actor
 from accounts.errors import Refused
 from accounts.ipnets import ip_allowed
-from accounts.permissions import MODULES, SCOPE_LEVELS, grantable_scopes, require_write
+from accounts.permissions import MODULES, require_write
 from accounts.policy import address_allowed
+from accounts.scopes import SCOPE_LEVELS, grantable_scopes
 
 from .models import SHOWN_PREFIX_LENGTH, TOKEN_PREFIX, ApiToken
 

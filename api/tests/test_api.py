@@ -388,3 +388,8 @@ def test_list_endpoints_need_a_fixed_number_of_queries(world, api_a, path, add):
         return response
 
     assert_constant_queries(fetch, lambda n: add(world, n), few=1, many=30)
+
+
+def test_an_unknown_api_path_answers_the_error_shape(world, api_a):
+    response = api_a.get("/api/v1/no-such-thing")
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found"

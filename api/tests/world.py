@@ -2,7 +2,7 @@
 with every scope they hold (``api_token_<side>``; its text: ``api_token_text_<side>``)."""
 
 from accounts.actors import Actor
-from accounts.permissions import WRITE, grantable_scopes
+from accounts.scopes import WRITE, grantable_scopes
 from api.services import create_token
 
 
