@@ -14,6 +14,10 @@ class Actor:
     user: object | None = None  # a staff user; None: the platform, or an anonymous visitor
     ip: str | None = None
     is_platform: bool = False
+    # How they act when not through the panel ("API token “deploy”"): the audit log says so.
+    via: str = ""
+    # An API token's scopes ({module: "read" | "write"}): the user's access narrowed to them.
+    scopes: tuple[tuple[str, str], ...] | None = None
 
     @classmethod
     def of(cls, request) -> "Actor":
@@ -38,7 +42,10 @@ class Actor:
     def access(self):
         """What the user may do (computed once; services re-check with it before writing)."""
         from .permissions import Access
+        from .scopes import ScopedAccess
 
+        if self.scopes is not None:
+            return ScopedAccess(self.user, dict(self.scopes))
         return Access(self.user)
 
     def __str__(self) -> str:

@@ -99,6 +99,8 @@ def record(
     if event not in EVENTS:
         raise ValueError(f"unregistered audit event {event!r}")
     user = actor.user if actor is not None else None
+    if actor is not None and actor.via:
+        data = {**(data or {}), "via": actor.via}
     return AuditEntry.objects.create(
         account=account,
         actor=user,

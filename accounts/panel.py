@@ -175,6 +175,10 @@ panel = AppPanel(
         ),
     ),
     urls=(Mount("", "accounts.urls"),),
+    api_routers={
+        "account": "accounts.api:account_router",
+        "audit-log": "accounts.api:audit_router",
+    },
     permissions={
         "accounts:home": SIGNED_IN,
         # Load balancers and Prometheus (accounts/views/operations.py); /metrics checks the

@@ -138,6 +138,9 @@ class AppPanel:
     hooks: Mapping[str, str] = field(default_factory=dict)
     # URL name → who may reach it, for every URL the app's URL modules define.
     permissions: Mapping[str, Rule] = field(default_factory=dict)
+    # REST API: URL prefix under /api/v1/ → "module.path:router" (a django-ninja Router), mounted
+    # by the api app. Empty prefix: the router's paths sit at the API's root.
+    api_routers: Mapping[str, str] = field(default_factory=dict)
     app: str = ""
 
 
@@ -219,6 +222,11 @@ def permission_table() -> dict[str, Rule]:
 
 def _first(pair):
     return pair[0]
+
+
+def api_routers() -> list[tuple[str, str]]:
+    """Every app's API routers as (prefix, "module.path:router"), in PROJECT_APPS order."""
+    return [item for p in panels() for item in p.api_routers.items()]
 
 
 def url_mounts() -> list[Mount]:

@@ -33,6 +33,10 @@ from .urlwalk import Route, walk
 PORTAL_URLCONF = "portal.urls"
 
 EXEMPT_NAMESPACES = {
+    "api": (
+        "the REST API at /api/v1/: bearer tokens, never the panel's session; walked by its own "
+        "crawler with account A's token and B's ids, and its scope matrix (api/tests/)"
+    ),
     "admin": (
         "Django's admin site: platform superusers only "
         "(tests/test_querycount.py, tests/test_login.py)"

@@ -179,6 +179,7 @@ panel = AppPanel(
     ),
     # Sign-in, password reset and invitations at the top; the Users tab under USERS.path.
     urls=(Mount("", "users.urls"),),
+    api_routers={"users": "users.api:users_router", "groups": "users.api:groups_router"},
     permissions={
         "admin_sign_in": PUBLIC,  # config/urls.py: Django admin's sign-in goes through ours
         "users:login": PUBLIC,

@@ -58,8 +58,10 @@ PROJECT_APPS = [
     "packages",
     "servers",
     "invoices",
+    "api",
 ]
 INSTALLED_APPS += PROJECT_APPS
+INSTALLED_APPS.append("ninja")  # the REST API (api/): OpenAPI docs templates and static files
 
 MIDDLEWARE = [
     # First: the request id, the request's log line and its metrics (accounts/logs.py).
@@ -370,3 +372,8 @@ SENTRY_DSN = env("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
 SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+
+# REST API (api/): requests a minute per token (counted in the cache: Redis when REDIS_URL is
+# set, so every app server counts the same), and the largest request body it reads.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)

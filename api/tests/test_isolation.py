@@ -1,0 +1,56 @@
+"""The isolation crawler for the REST API: every operation of the OpenAPI document, with account
+A's token (every scope its Administrator holds). Operations naming an object are sent B's ids:
+each answers 404 exactly like an id that does not exist, and B's rows are unchanged. Lists show
+nothing of B. A new path parameter without an entry in ``OBJECTS`` fails the test."""
+
+import json
+
+import pytest
+
+from api.rest import api
+from tests.isolation import tenant_rows
+
+from .conftest import ApiClient
+
+# Path parameter → the world's object of each side.
+OBJECTS = {
+    "user_id": lambda world, side: world[f"user_{side}"].pk,
+    "group_id": lambda world, side: world[f"group_{side}"].pk,
+}
+MISSING_ID = 2**62
+BODIES = {"patch": {"name": "Taken over"}, "post": {}, "delete": None, "get": None}
+
+
+def _operations():
+    document = api.get_openapi_schema()
+    return [(m, p) for p, ops in document["paths"].items() for m in ops]
+
+
+def test_every_path_parameter_has_an_entry():
+    params = {
+        part[1:-1] for _, path in _operations() for part in path.split("/") if part.startswith("{")
+    }
+    assert params <= set(OBJECTS), sorted(params - set(OBJECTS))
+
+
+@pytest.mark.parametrize(("method", "path"), _operations())
+def test_account_a_token_cannot_reach_account_b(world, method, path):
+    client = ApiClient(world["api_token_text_a"])
+    names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    before = tenant_rows(world["b"])
+    if names:
+        url_b, url_missing = path, path
+        for name in names:
+            url_b = url_b.replace(f"{{{name}}}", str(OBJECTS[name](world, "b")))
+            url_missing = url_missing.replace(f"{{{name}}}", str(MISSING_ID))
+        b = client.call(method, url_b, BODIES[method])
+        missing = client.call(method, url_missing, BODIES[method])
+        assert b.status_code == 404, (method, url_b, b.content[:200])
+        assert json.loads(b.content) == json.loads(missing.content)
+    else:
+        response = client.call(method, path, BODIES[method])
+        text = response.content.decode()
+        for leak in (world["b"].name, world["admin_b"].email, world["user_b"].email):
+            assert leak not in text, (method, path)
+        assert world["group_b"].name not in text
+    assert tenant_rows(world["b"]) == before
