@@ -68,6 +68,17 @@ panel = AppPanel(
         AuditEvent("portal.logout", "Portal", "Contact signed out of the portal"),
         AuditEvent("portal.password_reset_requested", "Portal", "Portal password reset requested"),
         AuditEvent("portal.password_reset_completed", "Portal", "Portal password reset completed"),
+        AuditEvent("customer.signed_up", "Portal", "Customer signed up on the portal"),
+        AuditEvent(
+            "portal.signup_existing_email",
+            "Portal",
+            "Portal signup with an address that already has a login (the contact was mailed)",
+        ),
+        AuditEvent("portal.signup_throttled", "Portal", "Portal signup refused: too many"),
+        AuditEvent("portal.profile_updated", "Portal", "Contact changed their profile"),
+        AuditEvent("portal.password_changed", "Portal", "Contact changed their password"),
+        AuditEvent("portal.two_factor_enabled", "Portal", "Contact turned on two-factor sign-in"),
+        AuditEvent("portal.two_factor_disabled", "Portal", "Contact turned off two-factor sign-in"),
         AuditEvent(
             "portal.password_reset_throttled",
             "Portal",
@@ -135,5 +146,11 @@ panel = AppPanel(
         "portal:cdr_export": PUBLIC,
         "portal:rates": PUBLIC,
         "portal:rates_export": PUBLIC,
+        # Signup (only while the domain has Customer signup on) and the contact's own Profile.
+        "portal:signup": PUBLIC,
+        "portal:profile": PUBLIC,
+        "portal:profile_password": PUBLIC,
+        "portal:profile_two_factor": PUBLIC,
+        "portal:profile_two_factor_disable": PUBLIC,
     },
 )

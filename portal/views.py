@@ -44,6 +44,7 @@ SECTIONS = [
     ("portal:home", "Dashboard", None),
     ("portal:cdr", "CDR", "cdr"),
     ("portal:rates", "Rate Card", "rate_card"),
+    ("portal:profile", "Profile", None),
 ]
 
 
