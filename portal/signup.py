@@ -25,10 +25,9 @@ from accounts.mail import send_mail_later
 from . import links
 from .models import Contact, Customer, CustomerStatus
 
-# Signups counted per caller address and per portal domain, within WINDOW seconds.
-PER_IP = getattr(settings, "PORTAL_SIGNUPS_PER_IP", 5)
-PER_DOMAIN = getattr(settings, "PORTAL_SIGNUPS_PER_DOMAIN", 50)
-WINDOW = 3600
+# Signups counted per caller address and per portal domain, within WINDOW seconds (settings
+# PORTAL_SIGNUPS_PER_IP and PORTAL_SIGNUPS_PER_DOMAIN override the defaults).
+PER_IP, PER_DOMAIN, WINDOW = 5, 50, 3600
 THROTTLED = (
     "Too many signups were sent from here in the last hour. Please try again later, or "
     "contact {brand}."
@@ -85,10 +84,12 @@ def check_password(password: str, *, name: str, email: str) -> None:
 def _throttle(domain, visitor: Actor) -> None:
     from users import throttle
 
+    per_ip = getattr(settings, "PORTAL_SIGNUPS_PER_IP", PER_IP)
+    per_domain = getattr(settings, "PORTAL_SIGNUPS_PER_DOMAIN", PER_DOMAIN)
     by_ip = throttle.within_limit(
-        f"portal-signup:ip:{domain.pk}:{throttle.caller(visitor.ip)}", PER_IP, WINDOW
+        f"portal-signup:ip:{domain.pk}:{throttle.caller(visitor.ip)}", per_ip, WINDOW
     )
-    by_domain = throttle.within_limit(f"portal-signup:domain:{domain.pk}", PER_DOMAIN, WINDOW)
+    by_domain = throttle.within_limit(f"portal-signup:domain:{domain.pk}", per_domain, WINDOW)
     if not (by_ip and by_domain):
         audit.record(
             "portal.signup_throttled",
