@@ -108,9 +108,17 @@ class PortalDomain(TenantModel):
     new_customer_debit_limit = models.DecimalField(
         max_digits=14, decimal_places=4, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
-    # The customer-portal issue turns this into a foreign key to its Customer model (see
-    # portal.services.customer_choices); until then no account has customers to choose from.
-    template_customer_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Whose settings (currency, rate card, hidden areas, portal access) a customer signing up on
+    # this portal starts with: one of the account's own customers (the form offers only those,
+    # through the portal app's ``template_customer_choices`` hook). Forms and services write it
+    # as ``template_customer_id``.
+    template_customer = models.ForeignKey(
+        "portal.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     currencies = models.JSONField(default=list)
     access_areas = models.JSONField(default=list, blank=True)
     status = models.CharField(

@@ -86,6 +86,17 @@ panel = AppPanel(
         AuditEvent("portal.logout", "Portal", "Contact signed out of the portal"),
         AuditEvent("portal.password_reset_requested", "Portal", "Portal password reset requested"),
         AuditEvent("portal.password_reset_completed", "Portal", "Portal password reset completed"),
+        AuditEvent("customer.signed_up", "Portal", "Customer signed up on the portal"),
+        AuditEvent(
+            "portal.signup_existing_email",
+            "Portal",
+            "Portal signup with an address that already has a login (the contact was mailed)",
+        ),
+        AuditEvent("portal.signup_throttled", "Portal", "Portal signup refused: too many"),
+        AuditEvent("portal.profile_updated", "Portal", "Contact changed their profile"),
+        AuditEvent("portal.password_changed", "Portal", "Contact changed their password"),
+        AuditEvent("portal.two_factor_enabled", "Portal", "Contact turned on two-factor sign-in"),
+        AuditEvent("portal.two_factor_disabled", "Portal", "Contact turned off two-factor sign-in"),
         AuditEvent(
             "portal.password_reset_throttled",
             "Portal",
@@ -109,7 +120,8 @@ panel = AppPanel(
             domain where the contact chooses their own password (the link works once).
 
             A customer who signed up on your portal waits in Pending approval until you press
-            Approve. Suspend stops its contacts signing in; Reactivate lets them in again.
+            Approve. It starts with the portal domain's New customer debit limit and its
+            Template customer's currency, rate card, hidden areas and portal access. Suspend stops its contacts signing in; Reactivate lets them in again.
             Under "Hide from this customer" you take portal areas away from one customer even
             where the portal domain turns them on.
             """,
@@ -194,5 +206,11 @@ panel = AppPanel(
         "portal:payment_detail": PUBLIC,
         "portal:payment_return": PUBLIC,
         "portal:payment_cancel": PUBLIC,
+        # Signup (only while the domain has Customer signup on) and the contact's own Profile.
+        "portal:signup": PUBLIC,
+        "portal:profile": PUBLIC,
+        "portal:profile_password": PUBLIC,
+        "portal:profile_two_factor": PUBLIC,
+        "portal:profile_two_factor_disable": PUBLIC,
     },
 )

@@ -372,7 +372,9 @@ def _refusal_for_customer(contact: Contact, brand: str) -> str | None:
             f"Please contact {brand}."
         )
     if customer.status == CustomerStatus.PENDING:
-        return f"The signup of {customer.name} is waiting for approval by {brand}."
+        return (
+            f"Your account is waiting for approval by {brand}. You can sign in once it is approved."
+        )
     if not customer.portal_access:
         return f"Portal access is turned off for {customer.name}. Please contact {brand}."
     return None

@@ -6,7 +6,7 @@ domains.routing.PortalSite), so none of the panel's URLs exist there.
 
 from django.urls import include, path
 
-from . import views
+from . import views, views_profile, views_signup
 from .urls_payments import payment_patterns
 
 portal_patterns = [
@@ -25,6 +25,15 @@ portal_patterns = [
     path("cdr/export.csv", views.cdr_export, name="cdr_export"),
     path("rates/", views.rates, name="rates"),
     path("rates/export.csv", views.rates_export, name="rates_export"),
+    path("signup/", views_signup.sign_up, name="signup"),
+    path("profile/", views_profile.profile, name="profile"),
+    path("profile/password/", views_profile.change_password, name="profile_password"),
+    path("profile/two-factor/", views_profile.two_factor, name="profile_two_factor"),
+    path(
+        "profile/two-factor/disable/",
+        views_profile.disable_two_factor,
+        name="profile_two_factor_disable",
+    ),
     path("portal.css", views.stylesheet, name="stylesheet"),
     path("logo/", views.logo, name="logo"),
     *payment_patterns,

@@ -45,6 +45,7 @@ SECTIONS = [
     ("portal:cdr", "CDR", "cdr"),
     ("portal:rates", "Rate Card", "rate_card"),
     ("portal:payments", "Payments", "payments"),
+    ("portal:profile", "Profile", None),
 ]
 
 

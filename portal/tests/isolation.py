@@ -70,4 +70,12 @@ ENTRIES = {
     "portal:payment_detail": portal_object(_customer_payment),
     "portal:payment_return": portal_object(_customer_payment),
     "portal:payment_cancel": portal_object(_customer_payment),
+    # Signup: public, on while A's domain has Customer signup on (else 404); it only creates
+    # (portal/tests/test_signup.py). Profile: the signed-in contact's own row only
+    # (portal/tests/test_profile.py).
+    "portal:signup": portal_page(),
+    "portal:profile": portal_page(),
+    "portal:profile_password": portal_page(),
+    "portal:profile_two_factor": portal_page(),
+    "portal:profile_two_factor_disable": portal_page(),
 }

@@ -77,7 +77,7 @@ def test_failures_are_throttled_like_the_panel(world, settings):
     ("change", "message"),
     [
         ({"status": CustomerStatus.SUSPENDED}, "is suspended, so its contacts cannot sign in"),
-        ({"status": CustomerStatus.PENDING}, "is waiting for approval by Alpha Customer Hub"),
+        ({"status": CustomerStatus.PENDING}, "Your account is waiting for approval by Alpha"),
         ({"portal_access": False}, "Portal access is turned off for Alpha Retail Ltd"),
     ],
 )

@@ -74,6 +74,10 @@ def populate(world):
         world[f"contact_{side}"] = contact
         world[f"cdr_{side}"] = cdr
         world.setdefault(f"markers_{side}", []).extend([name, contact_name, email, caller])
+        domain = world.get(f"portal_domain_{side}")
+        if domain is not None:  # Customer signup on, this customer as the template
+            domain.customer_signup, domain.template_customer = True, customer
+            domain.save(update_fields=["customer_signup", "template_customer"])
     _customer_payments(world)
     world["portal_sign_in"] = _sign_in(world)
 
