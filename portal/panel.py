@@ -121,7 +121,8 @@ panel = AppPanel(
 
             A customer who signed up on your portal waits in Pending approval until you press
             Approve. It starts with the portal domain's New customer debit limit and its
-            Template customer's currency, rate card, hidden areas and portal access. Suspend stops its contacts signing in; Reactivate lets them in again.
+            Template customer's currency, rate card, hidden areas and portal access. Suspend
+            stops its contacts signing in; Reactivate lets them in again.
             Under "Hide from this customer" you take portal areas away from one customer even
             where the portal domain turns them on.
             """,
