@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 
 from .errors import Refused
 from .parallel import MAX_CHECKS_PER_REQUEST
@@ -23,6 +24,38 @@ from .requests import safe_next_url
 
 PER_PAGE = 25
 MAX_QUERY = 100
+COUNT_LIMIT = 10_000  # rows counted past the requested page before the pager says "more than"
+MAX_PAGE = 100_000  # a page number beyond this is read as this (keeps LIMIT/OFFSET sane)
+
+
+class BoundedPaginator(Paginator):
+    """A paginator whose ``count`` reads at most ``limit`` rows past the page it serves.
+
+    ``count`` is exact when the rows end within that bound; otherwise it is the bound and
+    ``capped`` is true ("more than ``count``"). The pages up to the bound are real pages, so the
+    requested page and the ones after it are always reachable: deep pages cost what their OFFSET
+    costs anyway; page 1 of 150,000 rows costs a count of 10,001.
+    """
+
+    def __init__(self, object_list, per_page, *, limit: int = COUNT_LIMIT, number=1, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = limit
+        self.capped = False
+        try:
+            wanted = min(max(int(number), 1), MAX_PAGE)
+        except (TypeError, ValueError):
+            wanted = 1
+        self.bound = (wanted - 1) * self.per_page + max(limit, self.per_page)
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if hasattr(rows, "order_by"):  # a queryset: the order does not change how many
+            counted = rows.order_by()[: self.bound + 1].count()
+        else:
+            counted = len(rows[: self.bound + 1])
+        self.capped = counted > self.bound
+        return min(counted, self.bound)
 
 
 @dataclass(frozen=True)
@@ -63,6 +96,7 @@ class Listing:
     title_level: int = 2  # 1 when the list is the page (its only heading)
     filters_template: str = ""  # drawn above the table with ``form`` = the bound list's filters
     caption: str = ""  # the table's (visually hidden) caption; empty: the title
+    count_limit: int = COUNT_LIMIT  # rows counted past the page (accounts.lists.BoundedPaginator)
 
     @property
     def searchable(self) -> bool:
@@ -88,7 +122,11 @@ class Listing:
             queryset = queryset.order_by(*fields, "-pk" if _desc(fields[0]) else "pk")
         elif not queryset.ordered:
             queryset = queryset.order_by("-pk" if descending else "pk")
-        page = Paginator(queryset, self.per_page).get_page(request.GET.get(self.prefix + "page"))
+        number = request.GET.get(self.prefix + "page")
+        paginator = BoundedPaginator(
+            queryset, self.per_page, limit=self.count_limit, number=number or 1
+        )
+        page = paginator.get_page(number)
         return BoundList(self, page, sort, query, **actions)
 
     def _sort_fields(self, sort: str) -> tuple[str, ...] | None:

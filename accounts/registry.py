@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.module_loading import import_string
+
+from .urlcache import cached_reverse
 
 # Menus a section can sit in.
 MY_ACCOUNT = "my_account"  # a tab of Setup → My Account
@@ -80,7 +81,7 @@ class Section:
 
     @property
     def url(self) -> str:
-        return reverse(self.route)
+        return cached_reverse(self.route)
 
     def is_active(self, request_path: str) -> bool:
         return request_path.startswith("/" + self.path)

@@ -10,6 +10,7 @@ from accounts.errors import Refused, show_refusal
 from accounts.lists import Column, Listing, bulk_delete
 from accounts.permissions import explain_access, requires
 from accounts.tenancy import get_for_account_or_404
+from accounts.urlcache import cached_reverse
 
 from . import access, services
 from .forms import GroupForm, UserForm
@@ -60,7 +61,7 @@ def users_page(request):
     )
     for user in users:  # display values computed once here, not cell by cell in the template
         user.changeable = can_write and access.may_change(actor, user)  # the prefetched groups
-        user.edit_url = reverse("users:edit", args=[user.pk]) if user.changeable else ""
+        user.edit_url = cached_reverse("users:edit", args=[user.pk]) if user.changeable else ""
         user.group_names = ", ".join(group.name for group in user.groups.all())
         user.state = (
             "Inactive"

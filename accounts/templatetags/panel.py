@@ -6,15 +6,20 @@
   a date; dates use the account's date format and the viewer's time zone.
 - ``|badge_tone``: the colour family of a status badge.
 - ``|widget``: a form field's input with its errors and help linked for screen readers.
+- ``{% url %}``: Django's tag, its result remembered (accounts.urlcache).
 """
 
 from django import template
 from django.template.base import token_kwargs
+from django.template.defaulttags import URLNode
+from django.template.defaulttags import url as django_url_tag
+from django.urls import NoReverseMatch
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from accounts.formatting import DEFAULT_DATE_FORMAT, format_date, format_datetime, format_money
+from accounts.urlcache import cached_reverse
 
 register = template.Library()
 
@@ -190,3 +195,33 @@ def widget(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+class CachedURLNode(URLNode):
+    """Django's ``{% url %}``, through :func:`accounts.urlcache.cached_reverse`."""
+
+    def render(self, context):
+        args = [arg.resolve(context) for arg in self.args]
+        kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
+        view_name = self.view_name.resolve(context)
+        request = getattr(context, "request", None)
+        current_app = getattr(request, "current_app", None)
+        if current_app is None:
+            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        url = ""
+        try:
+            url = cached_reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def url(parser, token):
+    """``{% url %}`` exactly as Django's (same syntax, same errors), its result remembered."""
+    node = django_url_tag(parser, token)
+    return CachedURLNode(node.view_name, node.args, node.kwargs, node.asvar)

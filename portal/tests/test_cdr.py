@@ -195,3 +195,16 @@ def test_the_export_query_count_does_not_grow(world, client_admin_a):
     _calls(world["customer_a"], 500)
     many, _ = count_queries(fetch)
     assert many <= few
+
+
+def test_the_list_counts_a_bounded_number_of_calls(world, client_admin_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _calls(world["customer_a"], 40)
+    with CaptureQueriesContext(connection) as captured:
+        response = client_admin_a.get(LIST, {"page": 2})
+    assert response.status_code == 200
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 10026" in counts[0]  # 25 skipped + 10,000 + 1
+    assert "Page 2 of 2 · 41 in all" in response.content.decode()
