@@ -59,9 +59,7 @@ def anchors(page: Path) -> set[str]:
 def test_every_menu_section_has_a_guide_page_linked_from_the_index():
     linked = linked_pages(INDEX)
     covered = {key for page in linked if page.exists() for key in sections_documented(page)}
-    missing = [
-        f"{s.key} ({s.label})" for s in registry.sections().values() if s.key not in covered
-    ]
+    missing = [f"{s.key} ({s.label})" for s in registry.sections().values() if s.key not in covered]
     assert not missing, (
         f"sections without a guide page: {missing}. Add docs/<page>.md starting with "
         "`<!-- sections: <key> -->` and link it from docs/README.md."
@@ -86,9 +84,7 @@ def test_no_link_points_at_a_missing_file_or_heading(page):
     for target in local_links(page):
         path, _, anchor = target.partition("#")
         file = (page.parent / unquote(path)).resolve() if path else page
-        if not file.exists():
-            broken.append(target)
-        elif anchor and file.suffix == ".md" and anchor not in anchors(file):
+        if not file.exists() or (anchor and file.suffix == ".md" and anchor not in anchors(file)):
             broken.append(target)
     assert not broken, f"{page.name} links to missing files or headings: {broken}"
 

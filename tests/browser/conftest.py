@@ -58,9 +58,7 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, live_server):
-    context = chromium.new_context(
-        base_url=live_server.url, viewport=DOC_VIEWPORT
-    )
+    context = chromium.new_context(base_url=live_server.url, viewport=DOC_VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []
