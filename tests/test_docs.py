@@ -113,3 +113,14 @@ def test_the_readme_links_the_user_guide_and_make_docs():
     text = README.read_text(encoding="utf-8")
     assert "](docs/README.md)" in text, "README.md: link the user guide (docs/README.md)"
     assert "make docs" in text
+
+
+def test_every_screenshot_is_embedded_by_a_page():
+    """A picture no page shows any more is left over: delete it (make docs will not)."""
+    embedded = {
+        (page.parent / src).resolve()
+        for page in pages()
+        for _, src in IMAGE.findall(page.read_text(encoding="utf-8"))
+    }
+    unused = [p.name for p in (DOCS / "screenshots").glob("*.png") if p.resolve() not in embedded]
+    assert not unused, f"screenshots no guide page embeds: {unused}"
