@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve bench test lint format migrate demo worker clean mutants mutmut lock audit
+.PHONY: run serve bench test docs lint format migrate demo worker clean mutants mutmut lock audit
 
 # Installs exactly what the lock files pin, each file checked against its hashes; each stamp
 # re-installs when its lock file changes. pyproject.toml says what the project needs (ranges);
@@ -54,6 +54,13 @@ bench: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The user guide's screenshots (docs/screenshots/): the browser tests in a real Chromium, each
+# screenshot a guide page embeds saved at 1280×800; then tests/test_docs.py checks the links.
+docs: $(VENV)/.installed-dev
+	DOCS_SCREENSHOTS=1 REQUIRE_BROWSER=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser \
+	  --ignore=tests/browser/test_accessibility.py $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_docs.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

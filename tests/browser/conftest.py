@@ -1,6 +1,8 @@
 """Playwright driving Debian's Chromium; skips without it, unless REQUIRE_BROWSER=1."""
 
 import os
+import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,12 @@ import pytest
 from tests.fakes.smtp_server import certificate_authority, smtp_server, trusted_ca  # noqa: F401
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+# The user guide (docs/*.md) embeds screenshots/<name>.png; `make docs` runs the browser tests
+# with DOCS_SCREENSHOTS=1 and each screenshot(page, name) a guide page embeds lands there too.
+DOCS = ROOT / "docs"
+DOC_VIEWPORT = {"width": 1280, "height": 800}
 # The flags a headless Chromium needs on a machine with no outside network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -51,9 +58,7 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, live_server):
-    context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 800}
-    )
+    context = chromium.new_context(base_url=live_server.url, viewport=DOC_VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []
@@ -75,3 +80,25 @@ def _is_error(message) -> bool:
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if name in doc_screenshot_names():
+        doc_screenshot(page, name)
+
+
+def doc_screenshot(page, name: str) -> None:
+    """With DOCS_SCREENSHOTS=1, the viewport (the page fixture's 1280×800) as
+    docs/screenshots/<name>.png: a guide page embeds it as ``screenshots/<name>.png``."""
+    if os.environ.get("DOCS_SCREENSHOTS") != "1":
+        return
+    (DOCS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / "screenshots" / f"{name}.png"), full_page=False)
+
+
+DOC_IMAGE = re.compile(r"\(screenshots/([\w-]+)\.png\)")
+
+
+@cache
+def doc_screenshot_names() -> frozenset[str]:
+    """The screenshots the guide pages embed (``![...](screenshots/<name>.png)``)."""
+    if os.environ.get("DOCS_SCREENSHOTS") != "1":
+        return frozenset()
+    return frozenset(n for md in DOCS.glob("*.md") for n in DOC_IMAGE.findall(md.read_text()))

@@ -14,7 +14,7 @@ from domains.models import DnsStatus, PortalDomain
 from portal.models import Cdr, Customer
 from tests.fixtures import PASSWORD
 
-from .conftest import screenshot
+from .conftest import doc_screenshot, screenshot
 
 DOMAIN = "portal.alpha.localhost"  # browsers resolve *.localhost to this machine
 CONTACT_PASSWORD = "Portal-Pass-2026!"
@@ -45,6 +45,7 @@ def test_customer_contact_and_the_portal_calls(transactional_db, page, live_serv
     dialog.get_by_label("Debit limit").fill("-5")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog.get_by_text("The debit limit cannot be negative.")).to_be_visible()
+    doc_screenshot(page, "customers-add-error")
     dialog.get_by_label("Debit limit").fill("150")
     dialog.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Harbor Logistics", level=1)).to_be_visible()
@@ -85,6 +86,7 @@ def test_customer_contact_and_the_portal_calls(transactional_db, page, live_serv
     expect(page).to_have_url(f"http://{DOMAIN}:{port}/")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.locator("#balance")).to_have_text("$0.00 USD")
+    doc_screenshot(page, "portal-dashboard")
     page.get_by_role("navigation", name="Portal").get_by_role("link", name="CDR").click()
     table = page.locator("table.table--portal-cdrs")
     expect(table).to_contain_text("442079460001")

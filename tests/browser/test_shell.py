@@ -6,7 +6,7 @@ import re
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from .conftest import screenshot
+from .conftest import doc_screenshot, screenshot
 
 
 def _demo_login(role_email: str) -> str:
@@ -21,6 +21,7 @@ def test_sign_in_see_the_shell_and_use_a_dialog_with_the_keyboard(page, transact
 
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+    doc_screenshot(page, "sign-in")
     page.get_by_label("Email").fill("admin@acme.example")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
