@@ -20,7 +20,7 @@ API_TOKENS = Section(
     "config",
     "Tokens for the REST API: scoped, expiring, limited to addresses, shown once.",
     menu=MY_ACCOUNT,
-    order=15,
+    order=35,
     url_name="api_tokens:list",
     help="api-tokens",
 )

@@ -68,6 +68,7 @@ NOT_A_PAGE = {
     "ratecards:delete": "POST-only bulk delete; a GET answers 405 with no page",
     "ratecards:rate_delete": "POST-only bulk delete; a GET answers 405 with no page",
     "ratecards:export": "a CSV download, not a page",
+    "invoices:pdf": "the invoice as a PDF download, not a page",
     "portal:cdr_export": "a CSV download, not a page",
     "portal:rates_export": "a CSV download, not a page",
     "portal:logout": "POST-only sign-out; a GET goes back to the portal",

@@ -35,7 +35,9 @@ def test_add_a_stripe_gateway_and_see_it_verified(page, transactional_db, fake_s
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     _sign_in_as_demo_admin(page)
 
-    page.get_by_role("navigation", name="My Account").get_by_role("link", name="API").click()
+    page.get_by_role("navigation", name="My Account").get_by_role(
+        "link", name="API", exact=True
+    ).click()
     expect(page).to_have_url(re.compile(r"/account/api/$"))
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(2)  # the demo's PayPal and Stripe gateways, not checked

@@ -31,7 +31,17 @@ def test_sign_in_see_the_shell_and_use_a_dialog_with_the_keyboard(page, transact
     expect(page.locator(".topbar .badge")).to_have_text("Balance: $1,138.17 USD")
     tabs = page.get_by_role("navigation", name="My Account").get_by_role("link")
     expect(tabs).to_have_text(
-        ["Config", "Users", "API", "Domains", "Payments", "Usage", "Packages", "Settings"]
+        [
+            "Config",
+            "Users",
+            "API",
+            "API tokens",
+            "Domains",
+            "Payments",
+            "Usage",
+            "Packages",
+            "Settings",
+        ]
     )
     menu = page.get_by_role("navigation", name="Main menu")
     for label in ("My Account", "My Servers", "Customers", "Audit Log"):
