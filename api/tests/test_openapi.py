@@ -2,7 +2,11 @@
 operation; and Schemathesis, driving every operation from it with a valid token, finds no 5xx
 and no answer that breaks the document."""
 
+from contextlib import contextmanager
+
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.urls import reverse
 from openapi_spec_validator import validate
 
@@ -73,19 +77,35 @@ def test_schemathesis_finds_no_server_error_and_no_broken_answer(world):
     headers = {"Authorization": f"Bearer {world['api_token_text_a']}", "Host": "testserver"}
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
     seen = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    with _connections_kept_open():
+        for result in schema.get_all_operations():
+            operation = result.ok()
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=25,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case):
-            case.call_and_validate(headers=headers, checks=checks)
+            @given(case=operation.as_strategy())
+            @settings(
+                max_examples=25,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case):
+                case.call_and_validate(headers=headers, checks=checks)
 
-        run()
-        seen += 1
+            run()
+            seen += 1
     assert seen == len(EXPECTED)
+
+
+@contextmanager
+def _connections_kept_open():
+    """Schemathesis calls the WSGI application itself, whose request signals close the
+    database connection (on PostgreSQL, the one holding the test's transaction); Django's
+    test client disconnects them the same way."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in signals:
+            signal.connect(close_old_connections)
