@@ -280,6 +280,21 @@ def markers(world: dict, side: str) -> list[str]:
     return sorted({m for m in found if m})
 
 
+def finish(response) -> None:
+    """End a streamed answer's request without reading it (its URLconf reset runs on close).
+    Django's test client closes other answers itself; closing one again, or closing a streamed
+    one with the signal connected, would close the test's database connection on PostgreSQL."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    if response.streaming:
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
+
+
 def body_text(response) -> str:
     raw = b"".join(response.streaming_content) if response.streaming else response.content
     return raw.decode(errors="replace")

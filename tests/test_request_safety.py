@@ -10,7 +10,7 @@ form the isolation crawler knows (so a new one is covered without new code):
 import pytest
 
 from .htmlforms import post_forms
-from .isolation import NOT_POSTED, REGISTRY, portal_client, tenant_rows, url_for
+from .isolation import NOT_POSTED, REGISTRY, finish, portal_client, tenant_rows, url_for
 
 
 def _pages(world, client_admin_a):
@@ -26,7 +26,7 @@ def test_every_form_refuses_a_post_without_its_csrf_token(world, client_admin_a)
     for name, client, url in _pages(world, client_admin_a):
         client.handler.enforce_csrf_checks = True
         page = client.get(url)
-        page.close()
+        finish(page)
         if page.status_code != 200 or page.streaming:
             continue
         for form in post_forms(page.content.decode(errors="replace")):
@@ -35,7 +35,7 @@ def test_every_form_refuses_a_post_without_its_csrf_token(world, client_admin_a)
                 if not action.startswith("/"):
                     continue
                 answer = client.post(action, body)
-                answer.close()
+                finish(answer)
                 posted += 1
                 if answer.status_code != 403:
                     problems.append(f"{name}: POST {action} without a token: {answer.status_code}")
@@ -60,7 +60,7 @@ def test_every_page_sends_the_security_headers(world, client_admin_a, site):
         if REGISTRY[name].site != site:
             continue
         response = client.get(url)
-        response.close()
+        finish(response)
         if response.status_code >= 400:
             continue
         checked += 1
