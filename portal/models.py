@@ -37,6 +37,15 @@ def dialled_digits(number: str) -> str:
     return text
 
 
+def search_rates(rates, query: str):
+    """Digits: the prefixes starting with them; words: the destination (or a prefix). The
+    panel's Rate Cards and the portal's Rate Card search alike."""
+    digits = dialled_digits(query)
+    if digits and digits == "".join(query.split()).lstrip("+"):
+        return rates.filter(prefix__startswith=digits)
+    return rates.filter(models.Q(destination__icontains=query) | models.Q(prefix__startswith=query))
+
+
 class CustomerStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     PENDING = "pending", "Pending approval"

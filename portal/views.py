@@ -11,7 +11,7 @@ from datetime import UTC
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +34,7 @@ from domains.logos import logo_response
 from . import services, sessions, stats
 from .forms import CdrFilterForm, ContactSignInForm
 from .invitations import InvitationInvalid, contact_for_reset_token, contact_for_token
-from .models import Cdr, Rate, dialled_digits
+from .models import Cdr, Rate, dialled_digits, search_rates
 
 CONTACT_PAGE = "a contact's own page: portal.sessions.contact_required signs them in first"
 RECENT_CALLS = 10
@@ -360,13 +360,6 @@ def current_rates(account, card, on=None):
     )
 
 
-def _search_rates(rates, query: str):
-    digits = dialled_digits(query)
-    if digits and digits == "".join(query.split()).lstrip("+"):
-        return rates.filter(prefix__startswith=digits)
-    return rates.filter(Q(destination__icontains=query) | Q(prefix__startswith=query))
-
-
 RATES = Listing(
     id="rates",
     title="Rate Card",
@@ -378,7 +371,7 @@ RATES = Listing(
         Column("Effective from"),
     ),
     default_sort="prefix",
-    search=_search_rates,
+    search=search_rates,
     item_name="rate",
     empty_text="No rates.",
     checkboxes=False,
@@ -440,7 +433,7 @@ def rates_export(request):
     )
     query = request.GET.get("q", "").strip()[:100]
     if query:
-        rows = _search_rates(rows, query)
+        rows = search_rates(rows, query)
     values = rows.order_by("prefix", "pk").values_list(
         "prefix", "destination", "rate", "effective_from"
     )

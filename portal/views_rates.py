@@ -6,7 +6,7 @@ Views are thin: fetch through the account, bind the form, call a service, render
 """
 
 from django.contrib import messages
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -22,7 +22,7 @@ from accounts.tenancy import get_for_account_or_404
 
 from . import services_rates as services
 from .forms_rates import DialledForm, RateCardForm, RateForm, RateImportForm
-from .models import Customer, Rate, RateCard, dialled_digits
+from .models import Customer, Rate, RateCard, search_rates
 from .rates_csv import COLUMNS, CsvProblems
 
 SAFE = ["GET", "HEAD"]
@@ -30,14 +30,6 @@ SAFE = ["GET", "HEAD"]
 
 def _search_cards(queryset, query: str):
     return queryset.filter(name__icontains=query)
-
-
-def search_rates(queryset, query: str):
-    """Digits: the prefixes starting with them; words: the destination (or a prefix)."""
-    digits = dialled_digits(query)
-    if digits and digits == "".join(query.split()).lstrip("+"):
-        return queryset.filter(prefix__startswith=digits)
-    return queryset.filter(Q(destination__icontains=query) | Q(prefix__startswith=query))
 
 
 CARDS = Listing(
