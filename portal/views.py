@@ -33,8 +33,9 @@ from domains.logos import logo_response
 
 from . import services, sessions, stats
 from .forms import CdrFilterForm, ContactSignInForm
+from .forms_rates import DialledForm as CardDialledForm
 from .invitations import InvitationInvalid, contact_for_reset_token, contact_for_token
-from .models import Cdr, Rate, dialled_digits, search_rates
+from .models import Cdr, Rate, search_rates
 
 CONTACT_PAGE = "a contact's own page: portal.sessions.contact_required signs them in first"
 RECENT_CALLS = 10
@@ -378,20 +379,14 @@ RATES = Listing(
 )
 
 
-class DialledForm(forms.Form):
-    number = forms.CharField(
-        label="Dialled number",
-        max_length=32,
-        required=False,
-        help_text="The rate for a number: its longest prefix on your rate card.",
-        widget=forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+44 20 7946 0000"}),
-    )
+class DialledForm(CardDialledForm):
+    """The panel's dialled-number box, in the customer's words."""
 
-    def clean_number(self):
-        value = self.cleaned_data["number"].strip()
-        if value and not dialled_digits(value):
-            raise forms.ValidationError("Enter a phone number: digits, with an optional + first.")
-        return value
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "number"
+        ].help_text = "The rate for a number: its longest prefix on your rate card."
 
 
 @public(CONTACT_PAGE)
