@@ -384,9 +384,8 @@ class DialledForm(CardDialledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[
-            "number"
-        ].help_text = "The rate for a number: its longest prefix on your rate card."
+        number = self.fields["number"]
+        number.help_text = "The rate for a number: its longest prefix on your rate card."
 
 
 @public(CONTACT_PAGE)
