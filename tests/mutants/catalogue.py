@@ -17,6 +17,8 @@ class Mutant:
     old: str
     new: str
     what: str
+    # The tests that guard against it (pytest paths): the run is the suite's, narrowed to these.
+    tests: tuple[str, ...] = ()
     # More (old, new) edits of the same file, e.g. the import the defect needs to be valid code.
     also: tuple[tuple[str, str], ...] = ()
 
@@ -28,6 +30,7 @@ CATALOGUE = [
         'Gateway.objects.for_account(request.account).defer("secret_key", "webhook_secret")',
         'Gateway.all_accounts.all().defer("secret_key", "webhook_secret")',
         "the gateway list reads every account's gateways",
+        tests=("tests/test_isolation.py", "payment_gateways"),
     ),
     Mutant(
         "gateway-list-weaker-decorator",
@@ -35,6 +38,7 @@ CATALOGUE = [
         '@requires("api")\n@require_safe\ndef gateway_list',
         "@signed_in\n@require_safe\ndef gateway_list",
         "the gateway list needs only a sign-in, not the API module",
+        tests=("tests/test_permissions.py",),
         also=(
             (
                 "from accounts.permissions import requires\n",
@@ -48,6 +52,7 @@ CATALOGUE = [
         "and effect in (ALLOW, DENY) and grants.get(module) != DENY",
         "and effect in (ALLOW, DENY) and grants.get(module) != ALLOW",
         "combine() lets a later Allow override a Deny",
+        tests=("accounts", "tests/test_permission_rules.py"),
     ),
     Mutant(
         "gateway-delete-unscoped",
@@ -55,6 +60,7 @@ CATALOGUE = [
         'Gateway.objects.for_account(actor.account).filter(pk__in=ids).order_by("name")',
         'Gateway.all_accounts.filter(pk__in=ids).order_by("name")',
         "delete_gateways deletes ticked ids of any account",
+        tests=("tests/test_isolation.py", "tests/test_bulk_selection.py"),
     ),
     Mutant(
         "service-without-permission-check",
@@ -62,6 +68,7 @@ CATALOGUE = [
         'their names."""\n    require_write(actor, "domains")\n',
         'their names."""\n',
         "delete_domains no longer re-checks the Domains write permission",
+        tests=("domains", "tests/test_permissions.py"),
     ),
     Mutant(
         "users-list-n-plus-one",
@@ -71,6 +78,7 @@ CATALOGUE = [
         ),""",
         "User.objects.for_account(account),",
         "the Users list loads each user's groups with a query of its own",
+        tests=("users/tests/test_users.py",),
     ),
     Mutant(
         "unescaped-template-variable",
@@ -78,6 +86,7 @@ CATALOGUE = [
         "data-dialog>{{ gateway.name }}</a>",
         "data-dialog>{{ gateway.name|safe }}</a>",
         "the gateway list renders a gateway's name as markup",
+        tests=("tests/test_rendering.py",),
     ),
     Mutant(
         "secret-rendered",
@@ -85,5 +94,6 @@ CATALOGUE = [
         "return MASK + value[-4:] if len(value) > 8 else MASK",
         "return value",
         "a gateway's secret key is shown in full where only its last 4 may be",
+        tests=("tests/test_encryption.py", "tests/gateways"),
     ),
 ]

@@ -4,9 +4,9 @@ there, and fail when the suite still passes for any of them (the defect "survive
     python -m tests.mutants.run [--only KEY ...] [-- extra pytest arguments]
 
 The copy holds the working tree's tracked and untracked files (not .venv, which is reused), so
-the run tests what is on disk now. Browser tests are left out (they would only add minutes; the
-defects are all caught below them) and pytest stops at the first failure, so a caught defect
-costs seconds and only a survivor costs a whole run.
+the run tests what is on disk now. Each defect runs the tests its catalogue entry names as its
+guards (the whole suite but the browser tests when it names none); pytest stops at the first
+failure, so a caught defect costs seconds and only a survivor costs a whole run of its guards.
 """
 
 import argparse
@@ -61,7 +61,7 @@ def run(mutant, pytest_args: list[str]) -> tuple[bool, float, str]:
                 "-q",
                 "-p",
                 "no:cacheprovider",
-                "--ignore=tests/browser",
+                *(mutant.tests or ("--ignore=tests/browser",)),
                 *pytest_args,
             ],
             cwd=tree,
