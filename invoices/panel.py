@@ -37,7 +37,10 @@ panel = AppPanel(
         Mount("customers/", "invoices.urls"),
         Mount("account/settings/", "invoices.urls_settings"),
     ),
-    hooks={"settings_tab_cards": "invoices.views.settings_card"},
+    hooks={
+        "settings_tab_cards": "invoices.views.settings_card",
+        "customer_payment_credited": "invoices.services.allocate_customer_payment",
+    },
     permissions={
         "invoices:list": view("customer"),
         "invoices:customer": view("customer"),
