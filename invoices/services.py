@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.actors import PLATFORM, Actor
 from accounts.errors import Refused
+from accounts.formatting import format_money
 from accounts.permissions import require_admin, require_write
 from payment_gateways.models import BalanceEntry
 from portal.models import Cdr, Customer
@@ -511,6 +512,56 @@ def allocate_customer_payment(payment, actor: Actor = PLATFORM) -> list[InvoiceP
         if made:
             _take_off_balance(payment, customers, payment.amount - remaining, made)
     return made
+
+
+def payment_outcome(payment) -> str | None:
+    """The hook ``customer_payment_outcome``: what the portal says when ``payment`` completes,
+    when it paid invoices (None otherwise: the portal's own words)."""
+    allocations = list(
+        InvoicePayment.objects.for_account(payment.account)
+        .filter(payment=payment)
+        .select_related("invoice")
+    )
+    if not allocations:
+        return None
+    paid = sum((allocation.amount for allocation in allocations), Decimal("0"))
+    numbers = ", ".join(allocation.invoice.number for allocation in allocations)
+    said = f"Payment received: {format_money(paid, payment.currency)} paid on "
+    said += f"invoice{'s' if len(allocations) > 1 else ''} {numbers}."
+    rest = payment.amount - paid
+    if rest > 0:
+        said += f" {format_money(rest, payment.currency)} was added to your balance."
+    return said
+
+
+def pay_invoice(*, actor: Actor, invoice: Invoice, domain, gateway, urls, payer_email: str = ""):
+    """The portal's Pay on an issued invoice: a customer payment of its outstanding amount
+    through the payments engine (which checks the gateway, the domain's currencies and the
+    limits); once confirmed it goes to this invoice first (:func:`allocate_customer_payment`).
+    The caller checked that the contact belongs to the invoice's customer."""
+    from payment_gateways.payments.services import pay_customer_balance
+
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise Refused("This invoice is not open for payment.", "pay_via")
+    amount = outstanding(invoice)
+    if amount <= 0:
+        raise Refused("Nothing is left to pay on this invoice.", "pay_via")
+    started = pay_customer_balance(
+        actor=actor,
+        customer=invoice.customer,
+        domain=domain,
+        gateway=gateway,
+        amount=amount,
+        currency=invoice.currency,
+        urls=urls,
+        payer_email=payer_email,
+        description=f"Payment of invoice {invoice.number}",
+    )
+    if started.redirect_url:
+        InvoiceCheckout.objects.create(
+            account=invoice.account, payment=started.payment, invoice=invoice
+        )
+    return started
 
 
 def _take_off_balance(payment, customers, amount: Decimal, made: list[InvoicePayment]) -> None:

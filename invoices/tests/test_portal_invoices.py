@@ -6,14 +6,28 @@ payments engine (fake Stripe, real HTTP), which pays that invoice first."""
 import datetime
 from decimal import Decimal
 
+import pytest
+from django.contrib.messages import get_messages
+
 from accounts.actors import PLATFORM
 from accounts.models import AuditEntry
 from invoices import services
 from invoices.models import Invoice, InvoicePayment, InvoiceStatus
+from invoices.tests.test_invoices import _pdf_text
 from payment_gateways.models import BalanceEntry, Payment
+from payment_gateways.tests.conftest import pay_on_stripe_page
 from portal.models import Cdr, Customer
 from portal.tests import test_payments as portal_payments
-from portal.tests.test_payments import contact_client, customer_balance, pay, stripe_webhook
+from portal.tests.test_payments import (
+    _areas,
+    _text,
+    contact_client,
+    customer_balance,
+    on_portal,
+    pay,
+    stripe_webhook,
+)
+from tests.querycount import assert_constant_queries
 
 # The portal payments' fixtures: A's Verified Stripe gateway at a fake Stripe; another customer.
 stripe_a = portal_payments.stripe_a
@@ -122,3 +136,111 @@ def test_an_over_payment_settles_every_open_invoice_and_the_rest_is_balance_cred
     assert taken.balance_after == opening + 15
     assert taken.description == f"Paid on invoices {first.number}, {second.number}"
     assert Customer.objects.get(pk=neighbour.pk).balance == 0
+
+
+# --- The portal's Invoice area ----------------------------------------------------------------
+
+
+def test_a_contact_sees_their_customer_s_invoices_never_drafts_nor_another_s(world, neighbour):
+    customer = world["customer_a"]
+    open_one = _open_invoice(customer, 6, "12.34")
+    void = _open_invoice(customer, 5, "1.00")
+    services.void_invoice(actor=PLATFORM, invoice=void, reason="Wrong rate")
+    day = services.today_for(customer.account) - datetime.timedelta(days=4)
+    draft = services.generate_invoice(
+        actor=PLATFORM, customer=customer, period_from=day, period_to=day
+    )
+    services.allocate_by_hand(
+        actor=PLATFORM, invoice=open_one, amount=Decimal("2.34"), reference="wire"
+    )
+    theirs = _open_invoice(neighbour, 6, "3.00")
+    carla = contact_client()
+
+    body = _text(carla.get("/invoices/"))
+    assert f"Pay invoice {open_one.number}" in body and "$10.00 USD" in body  # outstanding
+    assert void.number in body and "Void" in body and f"Pay invoice {void.number}" not in body
+    assert theirs.number not in body and "Draft" not in body
+    assert 'href="/invoices/"' in body  # in the menu
+
+    pdf = carla.get(f"/invoices/{open_one.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == f'attachment; filename="invoice-{open_one.number}.pdf"'
+    text = _pdf_text(pdf.content)
+    assert open_one.number in text and "$12.34 USD" in text and customer.name in text
+    # A draft, another customer's and another account's invoice are no such page.
+    for invoice in (draft, theirs, world["invoice_b"]):
+        for suffix in ("pdf/", "pay/"):
+            assert carla.get(f"/invoices/{invoice.pk}/{suffix}").status_code == 404
+    nina = contact_client("nina@neighbour.test")
+    assert nina.get(f"/invoices/{open_one.pk}/pdf/").status_code == 404
+    assert theirs.number in _text(nina.get("/invoices/"))
+
+
+@pytest.mark.parametrize(
+    ("areas", "hidden"), [(["cdr", "payments"], None), (["payments", "invoice"], ["invoice"])]
+)
+def test_the_invoice_area_off_or_hidden_hides_the_link_and_404s(world, areas, hidden):
+    invoice = _open_invoice(world["customer_a"], 6, "4.00")
+    _areas(world, areas, hidden)
+    client = contact_client()
+    assert 'href="/invoices/"' not in _text(client.get("/"))
+    for url in ("/invoices/", f"/invoices/{invoice.pk}/pdf/", f"/invoices/{invoice.pk}/pay/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_pay_on_an_invoice_pays_that_invoice_first_through_stripe(
+    world, stripe_a, django_capture_on_commit_callbacks
+):
+    customer = world["customer_a"]
+    older, chosen = _open_invoice(customer, 6, "5.00"), _open_invoice(customer, 4, "18.50")
+    opening = customer_balance(world)
+    client = contact_client()
+    url = f"/invoices/{chosen.pk}/pay/"
+    form = client.get(url)
+    assert 'id="outstanding">$18.50 USD</strong>' in _text(form)
+    refused = client.post(url, {"pay_via": "bitcoin"})
+    assert refused.status_code == 400 and "That payment method is not offered." in _text(refused)
+    # Below the payment minimum ($10): said above the form, nothing started.
+    too_little = client.post(f"/invoices/{older.pk}/pay/", {"pay_via": "stripe"})
+    assert too_little.status_code == 400
+    assert "Enter an amount from $10.00 USD" in _text(too_little)
+    assert not stripe_a.sessions
+
+    response = client.post(url, {"pay_via": "stripe"})
+    assert response.status_code == 302
+    payment = Payment.objects.for_account(world["a"]).get(target_kind="customer", status="pending")
+    assert (payment.amount, payment.description) == (
+        Decimal("18.50"),
+        f"Payment of invoice {chosen.number}",
+    )
+    back = pay_on_stripe_page(response["Location"])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(on_portal(back.headers["Location"]), follow=True)
+    assert f"Payment received: $18.50 USD paid on invoice {chosen.number}." in _text(page)
+    assert f"was paid for invoice {chosen.number}" in _text(page)
+    assert _state(chosen, older) == [
+        (InvoiceStatus.PAID, Decimal("18.50")),
+        (InvoiceStatus.ISSUED, Decimal("0")),
+    ]
+    assert customer_balance(world) == opening
+    # A paid invoice has nothing left to pay: no Pay, and its pay page says so.
+    again = client.get(url)
+    assert again.status_code == 302 and again["Location"] == "/invoices/"
+    said = [str(m) for m in get_messages(again.wsgi_request)]
+    assert said == [f"Invoice {chosen.number} is not open for payment."]
+    assert f"Pay invoice {chosen.number}" not in _text(client.get("/invoices/"))
+
+
+def test_the_portal_invoice_list_needs_a_fixed_number_of_queries(world):
+    customer = world["customer_a"]
+    client = contact_client()
+
+    def render():
+        assert client.get("/invoices/").status_code == 200
+
+    def add_rows(n):
+        have = Invoice.objects.for_account(world["a"]).filter(customer=customer).count()
+        for i in range(have, n):
+            _open_invoice(customer, 10 + i, "1.00")
+
+    assert_constant_queries(render, add_rows, few=2, many=25)
