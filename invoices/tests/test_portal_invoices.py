@@ -4,14 +4,18 @@ lists the contact's own customer's invoices, serves their PDF and starts "Pay" t
 payments engine (fake Stripe, real HTTP), which pays that invoice first."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
 
 from accounts.actors import PLATFORM
 from accounts.models import AuditEntry
+from domains.models import PortalDomain
 from invoices import services
+from invoices.document import build, to_pdf
 from invoices.models import Invoice, InvoicePayment, InvoiceStatus
 from invoices.tests.test_invoices import _pdf_text
 from payment_gateways.models import BalanceEntry, Payment
@@ -244,3 +248,39 @@ def test_the_portal_invoice_list_needs_a_fixed_number_of_queries(world):
             _open_invoice(customer, 10 + i, "1.00")
 
     assert_constant_queries(render, add_rows, few=2, many=25)
+
+
+# --- Branding on the PDF ----------------------------------------------------------------------
+
+
+def _pdf_page(invoice):
+    from pypdf import PdfReader
+
+    invoice = Invoice.objects.select_related("account", "customer").get(pk=invoice.pk)
+    page = PdfReader(io.BytesIO(to_pdf(build(invoice)))).pages[0]
+    return page, page.get_contents().get_data()
+
+
+def test_the_pdf_prints_the_portal_s_logo_and_colour_else_the_company_name(world):
+    customer, domain = world["customer_a"], world["portal_domain_a"]
+    PortalDomain.objects.for_account(world["a"]).filter(pk=domain.pk).update(
+        primary_color="#ff0000"
+    )
+    invoice = _open_invoice(customer, 6, "3.00")
+    page, content = _pdf_page(invoice)
+    assert len(page.images) == 1  # the domain's PNG logo
+    assert b"\n1 0 0 RG\n" in content  # the header rule in the domain's colour
+
+    # An SVG logo is not embedded: the company name is printed instead, the colour stays.
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="20"></svg>'
+    domain.logo.save("logo.svg", ContentFile(svg.encode()), save=False)
+    PortalDomain.objects.for_account(world["a"]).filter(pk=domain.pk).update(logo=domain.logo.name)
+    page, content = _pdf_page(invoice)
+    assert not page.images and b"\n1 0 0 RG\n" in content
+    assert page.extract_text().startswith(world["a"].name)
+
+    # Without a portal: the company name only, no logo, no coloured rule.
+    Customer.objects.for_account(world["a"]).filter(pk=customer.pk).update(portal_access=False)
+    page, content = _pdf_page(invoice)
+    assert not page.images and b"\n1 0 0 RG\n" not in content
+    assert page.extract_text().startswith(world["a"].name)
