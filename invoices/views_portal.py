@@ -7,6 +7,7 @@ that invoice first.
 Only when the domain's Invoice area is on and not hidden for the customer (else a 404). Another
 customer's or another account's invoice, and a draft, is a 404 like one that does not exist.
 Void invoices are listed as Void (the customer may have received them by mail), without Pay.
+Pay is offered only when the Payments area is on too (the gateway returns the payer to its pages).
 """
 
 from django import forms
@@ -25,6 +26,7 @@ from payment_gateways.models import Payment
 from portal import sessions
 from portal.links import portal_url
 from portal.views import CONTACT_PAGE, _page
+from portal.views_payments import AREA as PAYMENTS_AREA
 from portal.views_payments import offered_gateways
 
 from . import services
@@ -88,7 +90,14 @@ def invoices(request):
         invoice.outstanding = (
             invoice.total - invoice.paid if invoice.status == InvoiceStatus.ISSUED else 0
         )
-    return _page(request, "portal/invoices.html", {"invoices": listing})
+    return _page(
+        request, "portal/invoices.html", {"invoices": listing, "can_pay": _can_pay(request)}
+    )
+
+
+def _can_pay(request) -> bool:
+    """Pay needs the Payments area too: the gateway sends the payer back to its pages."""
+    return PAYMENTS_AREA in request.portal_areas
 
 
 @public(CONTACT_PAGE)
@@ -125,7 +134,7 @@ def invoice_pay(request, pk):
         messages.error(request, f"Invoice {invoice.number} is not open for payment.")
         return redirect("portal:invoices")
     domain = request.portal.domain
-    gateways = offered_gateways(request.account, invoice.currency)
+    gateways = offered_gateways(request.account, invoice.currency) if _can_pay(request) else {}
     form = PayInvoiceForm(request.POST or None, gateways=gateways)
     if request.method == "POST" and form.is_valid():
         try:

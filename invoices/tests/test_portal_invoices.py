@@ -192,6 +192,18 @@ def test_the_invoice_area_off_or_hidden_hides_the_link_and_404s(world, areas, hi
         assert client.get(url).status_code == 404, url
 
 
+def test_without_the_payments_area_invoices_are_shown_but_not_payable(world, stripe_a):
+    invoice = _open_invoice(world["customer_a"], 6, "14.00")
+    _areas(world, ["cdr", "invoice"])
+    client = contact_client()
+    body = _text(client.get("/invoices/"))
+    assert invoice.number in body and f"Pay invoice {invoice.number}" not in body
+    page = client.get(f"/invoices/{invoice.pk}/pay/")
+    assert "No payment method is available yet." in _text(page)
+    assert client.post(f"/invoices/{invoice.pk}/pay/", {"pay_via": "stripe"}).status_code == 400
+    assert not stripe_a.sessions
+
+
 def test_pay_on_an_invoice_pays_that_invoice_first_through_stripe(
     world, stripe_a, django_capture_on_commit_callbacks
 ):
