@@ -1,16 +1,27 @@
 """One invoice as a document: everything printed on it, built once (:func:`build`) and rendered
 both to the panel's HTML view (templates/invoices/_document.html) and to PDF (:func:`to_pdf`),
-so the two never disagree."""
+so the two never disagree.
 
+Branding: when the customer has a portal (portal access, and the account has a Verified portal
+domain — the one its portal mail links to), the PDF prints that domain's logo (a PNG; an SVG
+logo is skipped, fpdf2 draws no SVG here) and draws the header rule in its primary colour;
+otherwise it prints the account's company name only.
+"""
+
+import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from accounts.formatting import format_date, format_money
+from portal.links import mail_domain
 from portal.money import format_rate
 
 from .models import Invoice
 from .services import settings_for
+
+log = logging.getLogger(__name__)
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -44,6 +55,25 @@ class Document:
     total: str
     footer: str
     void_reason: str
+    brand_name: str = ""  # printed at the top when there is no logo
+    brand_color: str = ""  # "#1a73e8": the portal domain's colour for the header rule
+    brand_logo: bytes = b""  # the portal domain's PNG logo
+
+
+def _branding(invoice: Invoice) -> dict:
+    """The portal domain's logo and colour when the customer has a portal, else nothing."""
+    account = invoice.account
+    domain = mail_domain(account) if invoice.customer.portal_access else None
+    if domain is None:
+        return {"brand_name": account.name}
+    logo = b""
+    if domain.logo and domain.logo.name.lower().endswith(".png"):
+        try:
+            with domain.logo.open("rb") as stored:
+                logo = stored.read()
+        except OSError:  # the file is gone: print the name instead
+            log.warning("logo of portal domain %s cannot be read", domain.pk)
+    return {"brand_name": account.name, "brand_color": domain.primary_color, "brand_logo": logo}
 
 
 def _address(account) -> list[str]:
@@ -101,6 +131,7 @@ def build(invoice: Invoice, lines=None) -> Document:
         total=format_money(invoice.total, currency),
         footer=settings_for(account).footer,
         void_reason=invoice.void_reason,
+        **_branding(invoice),
     )
 
 
@@ -120,6 +151,7 @@ def to_pdf(doc: Document) -> bytes:
     pdf.add_page()
     width = pdf.epw
 
+    _header(pdf, doc, width)
     pdf.set_font("DejaVu", "B", 18)
     pdf.cell(width, 10, doc.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
@@ -186,3 +218,43 @@ def to_pdf(doc: Document) -> bytes:
         pdf.set_font("DejaVu", "", 8)
         pdf.multi_cell(width, 5, doc.footer, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _rgb(color: str) -> tuple[int, int, int] | None:
+    value = color.lstrip("#")
+    if not re.fullmatch(r"[0-9A-Fa-f]{6}", value):
+        return None
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def _header(pdf, doc: Document, width: float) -> None:
+    """The logo (or the company name) and, with a portal's colour, the header rule under it."""
+    printed_logo = False
+    if doc.brand_logo:
+        top = pdf.get_y()
+        try:
+            pdf.image(
+                io.BytesIO(doc.brand_logo),
+                x=pdf.l_margin,
+                y=top,
+                w=60,
+                h=16,
+                keep_aspect_ratio=True,
+            )
+        except Exception:  # a logo fpdf2 cannot read: the name instead, never a broken PDF
+            log.warning("a portal logo could not be embedded in an invoice PDF", exc_info=True)
+        else:
+            printed_logo = True
+            pdf.set_y(top + 18)
+    if not printed_logo and doc.brand_name:
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.cell(width, 8, doc.brand_name, new_x="LMARGIN", new_y="NEXT")
+    color = _rgb(doc.brand_color)
+    if color is not None:
+        y = pdf.get_y() + 1
+        pdf.set_draw_color(*color)
+        pdf.set_line_width(0.8)
+        pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_line_width(0.2)
+        pdf.set_y(y + 3)

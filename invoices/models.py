@@ -173,11 +173,19 @@ class InvoiceLine(TenantModel):
 
 
 class InvoicePayment(TenantModel):
-    """Part of a customer payment allocated to an invoice (by hand in the panel for now; the
-    portal's customer payments will allocate through the same service). When the allocations
+    """Part of a customer payment allocated to an invoice: by hand in the panel (no ``payment``)
+    or, for a portal customer payment, when it is confirmed (``payment`` set; at most one row per
+    payment and invoice, so a confirmation delivered twice allocates once). When the allocations
     reach the invoice's total, it becomes Paid (services.mark_paid_if_settled)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
+    payment = models.ForeignKey(
+        "payment_gateways.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="invoice_allocations",
+    )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     reference = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -186,8 +194,26 @@ class InvoicePayment(TenantModel):
         ordering = ["created", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoicepayment_positive"),
+            models.UniqueConstraint(
+                fields=["payment", "invoice"],
+                condition=Q(payment__isnull=False),
+                name="invoicepayment_once_per_payment",
+            ),
         ]
         indexes = [models.Index(fields=["invoice", "id"], name="invoicepayment_invoice")]
 
     def __str__(self) -> str:
         return f"{self.amount} to invoice {self.invoice_id}"
+
+
+class InvoiceCheckout(TenantModel):
+    """A portal payment started by "Pay" on an invoice: when it is confirmed, it goes to that
+    invoice first (then to the customer's other open invoices, oldest first)."""
+
+    payment = models.OneToOneField(
+        "payment_gateways.Payment", on_delete=models.CASCADE, related_name="invoice_checkout"
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="checkouts")
+
+    def __str__(self) -> str:
+        return f"Payment {self.payment_id} for invoice {self.invoice_id}"

@@ -3,7 +3,7 @@
 may invoice them; a read-only user sees the invoices), the account's invoice list, and the
 invoicing preferences on the Settings tab (Administrators, like the rest of that tab)."""
 
-from accounts.registry import ADMIN, AppPanel, AuditEvent, Mount, help_topic, view, write
+from accounts.registry import ADMIN, PUBLIC, AppPanel, AuditEvent, Mount, help_topic, view, write
 
 panel = AppPanel(
     events=(
@@ -37,7 +37,11 @@ panel = AppPanel(
         Mount("customers/", "invoices.urls"),
         Mount("account/settings/", "invoices.urls_settings"),
     ),
-    hooks={"settings_tab_cards": "invoices.views.settings_card"},
+    hooks={
+        "settings_tab_cards": "invoices.views.settings_card",
+        "customer_payment_credited": "invoices.services.allocate_customer_payment",
+        "customer_payment_outcome": "invoices.services.payment_outcome",
+    },
     permissions={
         "invoices:list": view("customer"),
         "invoices:customer": view("customer"),
@@ -49,5 +53,11 @@ panel = AppPanel(
         "invoices:allocate": write("customer"),
         "invoices:pdf": view("customer"),
         "invoice_settings:edit": ADMIN,
+        # The portal's Invoice area (invoices/urls_portal.py, in portal.urls): a contact's own
+        # customer's invoices; no staff user (portal/sessions.py signs the contact in and checks
+        # the domain's Invoice access area).
+        "portal:invoices": PUBLIC,
+        "portal:invoice_pdf": PUBLIC,
+        "portal:invoice_pay": PUBLIC,
     },
 )

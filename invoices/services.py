@@ -1,6 +1,7 @@
 """Every write about invoices, each audited: the Settings tab's invoicing preferences, generating
 a customer's invoice for a period from its CDRs, issuing (numbering), voiding, changing a draft,
-and allocating payments by hand.
+allocating payments by hand, and allocating a portal customer payment to the customer's open
+invoices when it is confirmed (:func:`allocate_customer_payment`).
 
 Rounding rule: each line's amount is the sum of its calls' costs (summed by the database, at the
 CDRs' six decimals) rounded once, ROUND_HALF_UP to 2 places; the subtotal is the sum of the line
@@ -17,17 +18,27 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts import audit
 from accounts.actors import PLATFORM, Actor
 from accounts.errors import Refused
+from accounts.formatting import format_money
 from accounts.permissions import require_admin, require_write
+from payment_gateways.models import BalanceEntry
 from portal.models import Cdr, Customer
 
-from .models import Grouping, Invoice, InvoiceLine, InvoicePayment, InvoiceSettings, InvoiceStatus
+from .models import (
+    Grouping,
+    Invoice,
+    InvoiceCheckout,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceSettings,
+    InvoiceStatus,
+)
 
 MODULE = "customer"
 CENT = Decimal("0.01")
@@ -420,6 +431,152 @@ def allocate_by_hand(*, actor: Actor, invoice: Invoice, amount: Decimal, referen
         )
         mark_paid_if_settled(locked, actor)
     return locked
+
+
+def outstanding(invoice: Invoice) -> Decimal:
+    """What is still to pay on an issued invoice (0 for a draft, a paid or a void one)."""
+    if invoice.status != InvoiceStatus.ISSUED:
+        return Decimal("0.00")
+    return max(invoice.total - allocated(invoice), Decimal("0.00"))
+
+
+def allocate_customer_payment(payment, actor: Actor = PLATFORM) -> list[InvoicePayment]:
+    """The hook ``customer_payment_credited`` (portal.payments.CustomerBalance.credit), inside the
+    transaction that completes a portal customer ``payment`` and credits the customer's balance:
+    allocate the payment to the customer's Issued invoices in its currency — first the invoice
+    whose "Pay" started it, then oldest first (issue date, then number) — never more than an
+    invoice's outstanding amount nor than what is left of the payment. An invoice whose
+    allocations reach its total becomes Paid. What was allocated is taken back off the balance
+    with one ledger row, so only the remainder stays as balance credit. Each allocation is
+    audited. Idempotent: a payment allocated already allocates nothing again."""
+    account = payment.account
+    if InvoicePayment.objects.for_account(account).filter(payment=payment).exists():
+        return []
+    customers = Customer.objects.for_account(account).filter(pk=payment.target_id)
+    with transaction.atomic():
+        invoices = list(
+            Invoice.objects.for_account(account)
+            .filter(
+                customer__in=customers,
+                status=InvoiceStatus.ISSUED,
+                currency=payment.currency,
+                total__gt=0,
+            )
+            .select_for_update()
+            .order_by("issue_date", "sequence", "id")
+        )
+        first = (
+            InvoiceCheckout.objects.for_account(account)
+            .filter(payment=payment)
+            .values_list("invoice_id", flat=True)
+            .first()
+        )
+        invoices.sort(key=lambda invoice: invoice.pk != first)  # stable: the rest keep their order
+        paid = dict(
+            InvoicePayment.objects.for_account(account)
+            .filter(invoice__in=[invoice.pk for invoice in invoices])
+            .values("invoice")
+            .annotate(total=Sum("amount"))
+            .values_list("invoice", "total")
+        )
+        remaining = payment.amount
+        made = []
+        for invoice in invoices:
+            share = min(invoice.total - paid.get(invoice.pk, Decimal("0")), remaining)
+            if share <= 0:
+                continue
+            made.append(
+                InvoicePayment.objects.create(
+                    account=account,
+                    invoice=invoice,
+                    payment=payment,
+                    amount=share,
+                    reference=payment.reference,
+                )
+            )
+            remaining -= share
+            audit.record(
+                "invoice.payment_allocated",
+                account=account,
+                actor=actor,
+                target=invoice,
+                data={
+                    "amount": str(share),
+                    "reference": payment.reference,
+                    "payment": str(payment.uuid),
+                },
+            )
+            mark_paid_if_settled(invoice, actor)
+            if remaining <= 0:
+                break
+        if made:
+            _take_off_balance(payment, customers, payment.amount - remaining, made)
+    return made
+
+
+def payment_outcome(payment) -> str | None:
+    """The hook ``customer_payment_outcome``: what the portal says when ``payment`` completes,
+    when it paid invoices (None otherwise: the portal's own words)."""
+    allocations = list(
+        InvoicePayment.objects.for_account(payment.account)
+        .filter(payment=payment)
+        .select_related("invoice")
+    )
+    if not allocations:
+        return None
+    paid = sum((allocation.amount for allocation in allocations), Decimal("0"))
+    numbers = ", ".join(allocation.invoice.number for allocation in allocations)
+    said = f"Payment received: {format_money(paid, payment.currency)} paid on "
+    said += f"invoice{'s' if len(allocations) > 1 else ''} {numbers}."
+    rest = payment.amount - paid
+    if rest > 0:
+        said += f" {format_money(rest, payment.currency)} was added to your balance."
+    return said
+
+
+def pay_invoice(*, actor: Actor, invoice: Invoice, domain, gateway, urls, payer_email: str = ""):
+    """The portal's Pay on an issued invoice: a customer payment of its outstanding amount
+    through the payments engine (which checks the gateway, the domain's currencies and the
+    limits); once confirmed it goes to this invoice first (:func:`allocate_customer_payment`).
+    The caller checked that the contact belongs to the invoice's customer."""
+    from payment_gateways.payments.services import pay_customer_balance
+
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise Refused("This invoice is not open for payment.", "pay_via")
+    amount = outstanding(invoice)
+    if amount <= 0:
+        raise Refused("Nothing is left to pay on this invoice.", "pay_via")
+    started = pay_customer_balance(
+        actor=actor,
+        customer=invoice.customer,
+        domain=domain,
+        gateway=gateway,
+        amount=amount,
+        currency=invoice.currency,
+        urls=urls,
+        payer_email=payer_email,
+        description=f"Payment of invoice {invoice.number}",
+    )
+    if started.redirect_url:
+        InvoiceCheckout.objects.create(
+            account=invoice.account, payment=started.payment, invoice=invoice
+        )
+    return started
+
+
+def _take_off_balance(payment, customers, amount: Decimal, made: list[InvoicePayment]) -> None:
+    customers.update(balance=F("balance") - amount)
+    customer_id, balance = customers.values_list("pk", "balance").get()
+    numbers = ", ".join(allocation.invoice.number for allocation in made)
+    BalanceEntry.objects.create(
+        account_id=payment.account_id,
+        target_kind=payment.target_kind,
+        target_id=str(customer_id),
+        amount=-amount,
+        currency=payment.currency,
+        balance_after=balance,
+        description=f"Paid on invoice{'s' if len(made) > 1 else ''} {numbers}"[:200],
+    )
 
 
 # --- The monthly run ------------------------------------------------------------------------

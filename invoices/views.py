@@ -228,6 +228,11 @@ def pdf(request, pk):
     invoice = _invoice(request, pk)
     if request.method not in SAFE:
         return HttpResponseNotAllowed(SAFE)
+    return pdf_response(invoice)
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice's PDF as a download (the panel's and the portal's)."""
     response = HttpResponse(
         document.to_pdf(document.build(invoice)), content_type="application/pdf"
     )

@@ -1,10 +1,13 @@
 """The customer's balance as a credit target of the payment engine
 (payment_gateways/payments/targets.py): a portal customer's payment to the Account credits
-``Customer.balance`` (an F() update) and writes its ledger row, in the completing transaction.
+``Customer.balance`` (an F() update) and writes its ledger row, in the completing transaction;
+then the ``customer_payment_credited`` hooks run in it too (invoices allocates the payment to
+the customer's open invoices).
 Registered from :meth:`portal.apps.PortalConfig.ready`."""
 
 from django.db.models import F
 
+from accounts.registry import hooks
 from payment_gateways.models import BalanceEntry, Payment
 from payment_gateways.payments.services import CUSTOMER_KIND
 
@@ -29,7 +32,7 @@ class CustomerBalance:
         if customers.update(balance=F("balance") + payment.amount) != 1:
             raise Customer.DoesNotExist(f"payment {payment.uuid} names no customer")
         balance = customers.values_list("balance", flat=True).get()
-        return BalanceEntry.objects.create(
+        entry = BalanceEntry.objects.create(
             account_id=payment.account_id,
             target_kind=self.kind,
             target_id=str(payment.target_id),
@@ -39,6 +42,11 @@ class CustomerBalance:
             balance_after=balance,
             description=payment.description,
         )
+        # Other apps act on the credited payment in this same transaction (invoices allocates it
+        # to the customer's open invoices).
+        for credited in hooks("customer_payment_credited"):
+            credited(payment)
+        return entry
 
     def label(self, payment: Payment) -> str:
         return self._customers(payment).values_list("name", flat=True).first() or ""

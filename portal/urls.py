@@ -6,6 +6,8 @@ domains.routing.PortalSite), so none of the panel's URLs exist there.
 
 from django.urls import include, path
 
+from invoices.urls_portal import invoice_patterns  # the Invoice area is the invoices app's
+
 from . import views, views_profile, views_signup
 from .urls_payments import payment_patterns
 
@@ -37,6 +39,7 @@ portal_patterns = [
     path("portal.css", views.stylesheet, name="stylesheet"),
     path("logo/", views.logo, name="logo"),
     *payment_patterns,
+    *invoice_patterns,
 ]
 
 # This module is a root URLconf, where app_name means nothing: include() gives the "portal:" names.

@@ -46,6 +46,7 @@ SECTIONS = [
     ("portal:cdr", "CDR", "cdr"),
     ("portal:rates", "Rate Card", "rate_card"),
     ("portal:payments", "Payments", "payments"),
+    ("portal:invoices", "Invoices", "invoice"),
     ("portal:profile", "Profile", None),
 ]
 

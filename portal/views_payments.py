@@ -20,6 +20,7 @@ from accounts.errors import Refused, show_refusal
 from accounts.formatting import format_money
 from accounts.lists import Column, Listing
 from accounts.permissions import public
+from accounts.registry import first_answer
 from accounts.tenancy import get_for_account_or_404
 from payment_gateways.models import Gateway, Payment
 from payment_gateways.payments import services
@@ -246,5 +247,7 @@ def _say(request, checked, was_pending: bool) -> None:
     if checked.problem:
         messages.error(request, f"{checked.problem} Reload this page in a moment.")
     elif was_pending and payment.is_completed:
+        # Another app may say what became of it (invoices: "… paid invoice INV-7.").
+        said = first_answer("customer_payment_outcome", payment)
         amount = format_money(payment.amount, payment.currency)
-        messages.success(request, f"Payment received: {amount} was added to your balance.")
+        messages.success(request, said or f"Payment received: {amount} was added to your balance.")

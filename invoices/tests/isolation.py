@@ -1,6 +1,6 @@
 """Isolation-crawler entries for the invoice screens and the Settings tab's invoicing card."""
 
-from tests.isolation import page, tenant_object
+from tests.isolation import page, portal_object, portal_page, tenant_object
 
 
 def _customer(world, side):
@@ -22,4 +22,9 @@ ENTRIES = {
     "invoices:allocate": tenant_object(_invoice),
     "invoices:pdf": tenant_object(_invoice),
     "invoice_settings:edit": page(),
+    # The portal's Invoice area: the signed-in contact's own customer's invoices; B's invoice
+    # on A's host is a 404 (invoices/tests/test_portal_invoices.py also crosses customers).
+    "portal:invoices": portal_page(),
+    "portal:invoice_pdf": portal_object(_invoice),
+    "portal:invoice_pay": portal_object(_invoice),
 }

@@ -108,8 +108,10 @@ def pay_customer_balance(
     currency: str,
     urls: Callable[[Payment], tuple[str, str]],
     payer_email: str = "",
+    description: str = "",
 ) -> Started:
-    """A portal customer pays the Account (the portal's Make payment): on one of the Account's
+    """A portal customer pays the Account (the portal's Make payment, or Pay on an invoice with
+    its ``description``): on one of the Account's
     own Verified gateways, in a currency the portal ``domain`` offers that is also the customer's
     balance currency, within the payment limits; crediting the customer's balance. The portal
     checked that the contact belongs to ``customer``; this checks the rest again."""
@@ -140,7 +142,7 @@ def pay_customer_balance(
         target_id=str(customer.pk),
         amount=amount,
         currency=currency,
-        description=f"Balance top-up for {customer.name}"[:200],
+        description=(description or f"Balance top-up for {customer.name}")[:200],
         urls=urls,
         payer_email=payer_email,
     )
