@@ -514,23 +514,25 @@ def allocate_customer_payment(payment, actor: Actor = PLATFORM) -> list[InvoiceP
     return made
 
 
-def payment_outcome(payment) -> str | None:
-    """The hook ``customer_payment_outcome``: what the portal says when ``payment`` completes,
-    when it paid invoices (None otherwise: the portal's own words)."""
+def payment_outcome(payment, balance: str = "your balance") -> str | None:
+    """The hook ``customer_payment_outcome``: what became of a completed ``payment`` when it paid
+    invoices, e.g. "$18.50 USD was paid on invoice INV-7; $1.50 USD was added to your balance"
+    (``balance`` names whose, for the panel); None when it paid none (the balance's own words)."""
     allocations = list(
         InvoicePayment.objects.for_account(payment.account)
         .filter(payment=payment)
         .select_related("invoice")
+        .order_by("pk")
     )
     if not allocations:
         return None
     paid = sum((allocation.amount for allocation in allocations), Decimal("0"))
     numbers = ", ".join(allocation.invoice.number for allocation in allocations)
-    said = f"Payment received: {format_money(paid, payment.currency)} paid on "
-    said += f"invoice{'s' if len(allocations) > 1 else ''} {numbers}."
+    said = f"{format_money(paid, payment.currency)} was paid on "
+    said += f"invoice{'s' if len(allocations) > 1 else ''} {numbers}"
     rest = payment.amount - paid
     if rest > 0:
-        said += f" {format_money(rest, payment.currency)} was added to your balance."
+        said += f"; {format_money(rest, payment.currency)} was added to {balance}"
     return said
 
 

@@ -215,11 +215,18 @@ def payment_new(request):
 @_customer_payment
 def payment_detail(request, payment):
     """Where the payer lands after the gateway: the outcome, as the server knows it."""
-    return _page(
-        request,
-        "portal/payment_detail.html",
-        {"payment": payment, "customer": request.contact.customer},
-    )
+    context = {"payment": payment, "customer": request.contact.customer}
+    if payment.is_completed:
+        context["outcome"] = outcome(payment)
+    return _page(request, "portal/payment_detail.html", context)
+
+
+def outcome(payment, balance: str = "your balance") -> str:
+    """What became of a completed customer payment: another app may say (invoices: "… was paid
+    on invoice INV-7"); else it was added to the balance."""
+    said = first_answer("customer_payment_outcome", payment, balance)
+    amount = format_money(payment.amount, payment.currency)
+    return said or f"{amount} was added to {balance}"
 
 
 @public("the gateway's return URL for a contact's own payment: the gateway is asked, not the URL")
@@ -247,7 +254,4 @@ def _say(request, checked, was_pending: bool) -> None:
     if checked.problem:
         messages.error(request, f"{checked.problem} Reload this page in a moment.")
     elif was_pending and payment.is_completed:
-        # Another app may say what became of it (invoices: "… paid invoice INV-7.").
-        said = first_answer("customer_payment_outcome", payment)
-        amount = format_money(payment.amount, payment.currency)
-        messages.success(request, said or f"Payment received: {amount} was added to your balance.")
+        messages.success(request, f"Payment received: {outcome(payment)}.")

@@ -112,7 +112,7 @@ def test_a_payment_pays_open_invoices_oldest_first_once(
 
 
 def test_an_over_payment_settles_every_open_invoice_and_the_rest_is_balance_credit(
-    world, stripe_a, anonymous_client, neighbour
+    world, stripe_a, anonymous_client, neighbour, client_admin_a
 ):
     customer = world["customer_a"]
     first, second = _open_invoice(customer, 6, "7.25"), _open_invoice(customer, 4, "2.75")
@@ -125,7 +125,8 @@ def test_an_over_payment_settles_every_open_invoice_and_the_rest_is_balance_cred
     someone_else = _open_invoice(neighbour, 6, "3.00")
     opening = customer_balance(world)
 
-    _paid_by_webhook(world, stripe_a, anonymous_client, contact_client(), "25")
+    client = contact_client()
+    payment = _paid_by_webhook(world, stripe_a, anonymous_client, client, "25")
     assert _state(first, second) == [
         (InvoiceStatus.PAID, Decimal("7.25")),
         (InvoiceStatus.PAID, Decimal("2.75")),
@@ -138,6 +139,11 @@ def test_an_over_payment_settles_every_open_invoice_and_the_rest_is_balance_cred
     credit, taken = BalanceEntry.objects.for_account(world["a"]).filter(target_id=str(customer.pk))
     assert (credit.amount, taken.amount) == (25, Decimal("-10.00"))
     assert taken.balance_after == opening + 15
+    # Both sides' payment pages say where the money went.
+    paid_on = f"$10.00 USD was paid on invoices {first.number}, {second.number}; $15.00 USD"
+    assert f"{paid_on} was added to your balance." in _text(client.get(f"/payments/{payment.pk}/"))
+    panel = _text(client_admin_a.get(f"/account/payments/{payment.pk}/"))
+    assert f"</strong> {paid_on} was added to the customer&#x27;s balance." in panel
     assert taken.description == f"Paid on invoices {first.number}, {second.number}"
     assert Customer.objects.get(pk=neighbour.pk).balance == 0
 
@@ -232,8 +238,8 @@ def test_pay_on_an_invoice_pays_that_invoice_first_through_stripe(
     back = pay_on_stripe_page(response["Location"])
     with django_capture_on_commit_callbacks(execute=True):
         page = client.get(on_portal(back.headers["Location"]), follow=True)
-    assert f"Payment received: $18.50 USD paid on invoice {chosen.number}." in _text(page)
-    assert f"was paid for invoice {chosen.number}" in _text(page)
+    assert f"Payment received: $18.50 USD was paid on invoice {chosen.number}." in _text(page)
+    assert f"</strong> $18.50 USD was paid on invoice {chosen.number}." in _text(page)
     assert _state(chosen, older) == [
         (InvoiceStatus.PAID, Decimal("18.50")),
         (InvoiceStatus.ISSUED, Decimal("0")),

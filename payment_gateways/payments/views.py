@@ -17,6 +17,7 @@ from accounts.errors import Refused, show_refusal
 from accounts.formatting import format_datetime, format_money
 from accounts.lists import Column, Listing
 from accounts.permissions import requires
+from accounts.registry import first_answer
 from accounts.tenancy import get_for_account_or_404
 
 from ..models import Payment
@@ -24,6 +25,7 @@ from . import services
 from .channels import platform_channels, setting_names
 from .forms import MakePaymentForm, PaymentFilterForm
 from .receipts import platform_details
+from .services import CUSTOMER_KIND
 from .targets import AccountBalance
 
 SAFE = ["GET", "HEAD"]
@@ -153,12 +155,14 @@ def payment_new(request):
 @requires("payments")
 @_payment_page
 def payment_detail(request, payment):
-    """Where the payer lands after the gateway: the outcome, as the server knows it."""
-    return render(
-        request,
-        "payment_gateways/payments/detail.html",
-        {"payment": payment, "can_write": request.access.can_write("payments")},
-    )
+    """Where the payer lands after the gateway: the outcome, as the server knows it. A customer's
+    completed payment may have paid invoices: that app words it (``customer_payment_outcome``)."""
+    context = {"payment": payment, "can_write": request.access.can_write("payments")}
+    if payment.is_completed and payment.target_kind == CUSTOMER_KIND:
+        context["outcome"] = first_answer(
+            "customer_payment_outcome", payment, "the customer's balance"
+        )
+    return render(request, "payment_gateways/payments/detail.html", context)
 
 
 @requires("payments")

@@ -105,7 +105,7 @@ def test_an_invoice_generated_in_the_panel_is_paid_in_the_portal(
     page.get_by_role("button", name="Pay 42.00 USD").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(portal)}/payments/\d+/$"))
     expect(page.locator(".payment-outcome")).to_contain_text(
-        f"Completed. $42.00 USD was paid for invoice {number}."
+        f"Completed. $42.00 USD was paid on invoice {number}."
     )
 
     page.get_by_role("navigation", name="Portal").get_by_role("link", name="Invoices").click()
