@@ -6,19 +6,23 @@ servers of tests/fakes and closed or silent ports on this machine; timeouts are 
 file stays fast."""
 
 import re
+import shutil
+import socket
+import subprocess
 import time
 from contextlib import contextmanager
 from html import unescape
 
 import pytest
-from django.test import Client
+from django.core.cache import cache
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import Account, AuditEntry, SmtpSettings
 from domains.models import DnsStatus, PortalDomain
 from payment_gateways.models import BalanceEntry, Gateway, Payment
 from payment_gateways.tests import conftest as payment_fakes
-from tests.conftest import PANEL_HOST
+from tests.conftest import PANEL_HOST, PASSWORD
 from tests.fakes import dns_server as dns_fakes
 from tests.fakes import smtp_server as smtp_fakes
 from tests.fakes.paypal_api import FakePayPal
@@ -294,3 +298,108 @@ def test_starting_a_payment_during_a_fault(
     started = Payment.objects.for_account(account).exclude(pk=payment.pk).get()
     assert started.status == Payment.Status.PENDING
     assert response["Location"].startswith(fake.url)
+
+
+# --- Redis down under the cache ------------------------------------------------------------------
+
+REDIS_TIMEOUT = 0.5
+
+
+def redis_cache(port: int) -> dict:
+    """The cache production builds from REDIS_URL (config/settings/base.py), on ``port``."""
+    return {
+        "default": {
+            "BACKEND": "accounts.cache.DegradingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
+
+
+@contextmanager
+def redis_at(kind: str):
+    """A Redis address that is "down" (nothing listens) or "hanging" (accepts, never answers)."""
+    if kind == "down":
+        yield closed_port()
+        return
+    with silent_server() as port:
+        yield port
+
+
+def serve_a_morning(world) -> None:
+    """What users do first: an Administrator signs in and opens pages, a portal customer opens
+    the portal, an unknown host gets its 404, someone asks for a password-reset mail."""
+    panel = Client(HTTP_HOST=PANEL_HOST)
+    response = panel.post("/login/", {"email": "admin@alpha.test", "password": PASSWORD})
+    assert response.status_code == 302, text_of(response)
+    for page in (response["Location"], "/account/users/", "/account/domains/"):
+        assert panel.get(page, follow=True).status_code == 200, page
+    portal = world["portal_sign_in"]("a")
+    home = portal.get("/", follow=True)
+    assert home.status_code == 200
+    assert world["portal_domain_a"].brand_name in home.content.decode()
+    assert Client(HTTP_HOST="nobody.example").get("/").status_code == 404
+    reset = Client(HTTP_HOST=PANEL_HOST).post("/password-reset/", {"email": "user@alpha.test"})
+    assert reset["Location"] == "/password-reset/sent/"
+
+
+@pytest.mark.parametrize("kind", ["down", "hanging"])
+def test_the_panel_and_portals_serve_while_redis_is_down(world, settings, kind, caplog):
+    """Reproduction (before accounts/cache.py): every portal request and every password reset
+    answered 500 (redis.exceptions.ConnectionError, or TimeoutError after a wait per call)."""
+    settings.REDIS_RETRY_SECONDS = 60
+    with redis_at(kind) as port, override_settings(CACHES=redis_cache(port)):
+        # A hung Redis costs one timeout in all (then the cache answers as a miss at once).
+        with took_at_most(REDIS_TIMEOUT + MARGIN + 2):
+            serve_a_morning(world)
+        ready = Client().get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["cache"] == "unreachable"
+    warnings = [r for r in caplog.records if r.name == "accounts.cache"]
+    assert len(warnings) == 1  # one warning for the outage, not one per call
+    assert "Redis unavailable" in warnings[0].getMessage()
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="no redis-server on this machine")
+def test_the_cache_is_used_again_once_redis_is_back(world, settings, tmp_path):
+    """A real Redis (started here on a port of its own) comes up after the panel, goes away in
+    the middle, and comes back: requests are served throughout, the cache is used again."""
+    settings.REDIS_RETRY_SECONDS = 0.2
+    port = closed_port()
+    with override_settings(CACHES=redis_cache(port)):
+        serve_a_morning(world)  # Redis not there yet
+        with redis_server(port, tmp_path):
+            time.sleep(0.3)  # past REDIS_RETRY_SECONDS: the next call asks Redis again
+            serve_a_morning(world)
+            cache.set("faults:probe", "1")
+            assert cache.get("faults:probe") == "1"
+            assert Client().get("/readyz").status_code == 200
+        serve_a_morning(world)  # gone again
+        assert cache.get("faults:probe") is None
+        with redis_server(port, tmp_path):
+            time.sleep(0.3)
+            assert cache.get("faults:probe") is None  # a new, empty Redis
+            cache.set("faults:probe", "2")
+            assert cache.get("faults:probe") == "2"
+
+
+@contextmanager
+def redis_server(port: int, directory):
+    """A real redis-server of this test's own on ``port`` (stopped, by its pid, at the end)."""
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(directory)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
