@@ -15,14 +15,16 @@ from html import unescape
 
 import pytest
 from django.core.cache import cache
-from django.test import Client, override_settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from accounts.models import Account, AuditEntry, SmtpSettings
 from domains.models import DnsStatus, PortalDomain
 from payment_gateways.models import BalanceEntry, Gateway, Payment
 from payment_gateways.tests import conftest as payment_fakes
-from tests.conftest import PANEL_HOST, PASSWORD
+from tests.conftest import PANEL_HOST, PASSWORD, signed_in_client
 from tests.fakes import dns_server as dns_fakes
 from tests.fakes import smtp_server as smtp_fakes
 from tests.fakes.paypal_api import FakePayPal
@@ -403,3 +405,132 @@ def redis_server(port: int, directory):
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+# --- PostgreSQL: the app's connections cut (as by a restart) between and inside requests ----------
+
+CSRF = "f" * 32  # an unmasked CSRF secret, sent as both the cookie and the header
+
+
+@pytest.fixture
+def production_connections(settings):
+    """Persistent connections with health checks, as config/settings/production.py has them,
+    on PostgreSQL only; the test's own connection starts afresh with them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (DATABASE_URL)")
+    saved = {k: connection.settings_dict[k] for k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}
+    connection.settings_dict.update(CONN_MAX_AGE=600, CONN_HEALTH_CHECKS=True)
+    connection.close()
+    yield
+    connection.settings_dict.update(saved)
+    connection.close()
+
+
+class Worker:
+    """One gunicorn sync worker: Django's WSGI handler called in this thread, so its request
+    signals (close_old_connections: the health check) run as in production, which the test
+    Client switches off. Signed in as ``user``."""
+
+    def __init__(self, user):
+        self.handler = WSGIHandler()
+        session = signed_in_client(user).cookies["sessionid"].value
+        self.cookie = f"sessionid={session}; csrftoken={CSRF}"
+
+    def __call__(self, method: str, path: str, data: dict | None = None):
+        factory = RequestFactory(HTTP_HOST=PANEL_HOST, HTTP_COOKIE=self.cookie)
+        if method == "POST":
+            request = factory.post(path, data or {}, HTTP_X_CSRFTOKEN=CSRF)
+        else:
+            request = factory.get(path)
+        answer = {}
+
+        def start_response(status, headers, exc_info=None):
+            answer["status"] = int(status.split()[0])
+
+        response = self.handler(request.environ, start_response)
+        try:
+            body = b"".join(response)
+        finally:
+            response.close()  # request_finished
+        return answer["status"], body.decode()
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminate(pid: int) -> None:
+    """What a PostgreSQL restart does to the app's connection, from a connection of its own."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 5
+        while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            assert time.monotonic() < deadline, "the backend did not end"
+            time.sleep(0.02)
+
+
+def user_form(email: str) -> dict:
+    return {
+        "name": "Nina New",
+        "email": email,
+        "password": "Str0ng-Passw0rd-42!",
+        "role": "user",
+        "time_zone": "",
+        "ip_whitelist": "",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_after_postgresql_cut_the_connection_succeed(admin_a, production_connections):
+    worker = Worker(admin_a)
+    assert worker("GET", "/account/users/")[0] == 200
+    pid = backend_pid()  # the worker's connection, kept between requests
+    assert worker("GET", "/account/users/")[0] == 200
+    assert backend_pid() == pid
+
+    terminate(pid)
+    status, _ = worker("GET", "/account/users/")
+    assert status == 200
+    assert backend_pid() != pid  # the health check found it dead and connected again
+    status, _ = worker("POST", "/account/users/add/", user_form("nina@alpha.test"))
+    assert status == 302
+    assert User.objects.filter(email="nina@alpha.test").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_cut_in_the_middle_of_a_write_leaves_nothing_half_written(
+    admin_a, production_connections
+):
+    worker = Worker(admin_a)
+    assert worker("GET", "/account/users/")[0] == 200
+    audit_before = AuditEntry.objects.count()
+
+    def cut_before_the_insert(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "users_user"'):
+            terminate(backend_pid_of(context))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(cut_before_the_insert):
+        status, body = worker("POST", "/account/users/add/", user_form("nina@alpha.test"))
+    assert status in (500, 503)
+    assert "please try again in a moment" in body  # the error page, no traceback
+    assert "Traceback" not in body and "OperationalError" not in body
+    # Nothing of the request's transaction stayed: no user, no audit entry.
+    assert not User.objects.filter(email="nina@alpha.test").exists()
+    assert AuditEntry.objects.count() == audit_before
+
+    status, _ = worker("POST", "/account/users/add/", user_form("nina@alpha.test"))
+    assert status == 302
+    assert User.objects.filter(email="nina@alpha.test").count() == 1
+
+
+def backend_pid_of(context) -> int:
+    return context["connection"].connection.info.backend_pid
