@@ -223,21 +223,21 @@ PAYMENT_REASONS = {**CHECK_REASONS, ("paypal", "garbage"): "PayPal's answer coul
 
 
 @pytest.fixture
-def fake_gateways(settings):
+def fake_gateway(provider: str, settings):
+    """The test's provider's fake (Stripe, or PayPal's sandbox), the settings pointed at it."""
     settings.GATEWAY_TIMEOUT_SECONDS = GATEWAY_TIMEOUT
-    with FakeStripe() as stripe, FakePayPal("sandbox") as paypal:
-        settings.STRIPE_API_BASE = stripe.url
-        settings.PAYPAL_SANDBOX_API_BASE = paypal.url
-        yield {"stripe": stripe, "paypal": paypal}
+    with FakeStripe() if provider == "stripe" else FakePayPal("sandbox") as fake:
+        setattr(settings, API_BASE[provider], fake.url)
+        yield fake
 
 
 @pytest.mark.parametrize("kind", FAULTS)
 @pytest.mark.parametrize("provider", ["stripe", "paypal"])
 def test_checking_a_gateway_during_a_fault(
-    world, client_admin_a, fake_gateways, settings, provider, kind
+    world, client_admin_a, settings, provider, kind, fake_gateway
 ):
     gateway = world["gateway_a" if provider == "stripe" else "paypal_a"]
-    fake = fake_gateways[provider]
+    fake = fake_gateway
     if provider == "stripe":
         fake.add_account(publishable_key=gateway.public_key, secret_key=gateway.secret_key)
     else:

@@ -104,7 +104,10 @@ class FakeServer:
         self._server = _Server(("127.0.0.1", 0), self.handler)
         self._server.fake = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=type(self).__name__, daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits for one poll: keep it short
+            name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
         return self
