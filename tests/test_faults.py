@@ -78,6 +78,30 @@ def point_smtp_at(account, port: int) -> None:
 
 
 @pytest.mark.parametrize("kind", ["down", "hanging"])
+def test_test_email_while_the_mail_server_is_down_or_hanging(
+    world, client_admin_a, settings, smtp_server, kind
+):
+    """(accounts/tests/test_smtp.py has every message; here: the time, and nothing changed.)"""
+    with mail_server_fault(kind, settings) as port:
+        point_smtp_at(world["a"], port)
+        saved = SmtpSettings.objects.for_account(world["a"]).values().get()
+        with took_at_most(settings.SMTP_TIMEOUT_SECONDS + MARGIN):
+            response = client_admin_a.post("/account/config/smtp/test-email/")
+        assert response.status_code == 200
+        said = "Connection refused by" if kind == "down" else "did not answer within 0.5 seconds"
+        assert said in text_of(response)
+    assert SmtpSettings.objects.for_account(world["a"]).values().get() == saved
+    [entry] = AuditEntry.objects.filter(event="smtp.test_email")
+    assert said in entry.data["result"]
+
+    server = smtp_server()
+    point_smtp_at(world["a"], server.port)
+    response = client_admin_a.post("/account/config/smtp/test-email/")
+    assert "Test message sent to admin@alpha.test" in text_of(response)
+    assert len(server.messages) == 1
+
+
+@pytest.mark.parametrize("kind", ["down", "hanging"])
 def test_a_password_reset_while_the_mail_server_is_down_or_hanging(
     world, settings, smtp_server, kind, django_capture_on_commit_callbacks
 ):
