@@ -171,6 +171,27 @@ def test_an_invitation_while_the_mail_server_hangs(
     assert message["To"] == "nina@alpha.test"
 
 
+@pytest.mark.parametrize("kind", ["down", "hanging"])
+def test_platform_mail_while_the_platforms_mail_server_is_down_or_hanging(
+    world, settings, kind, django_capture_on_commit_callbacks
+):
+    """An account without a server of its own mails through the platform's (EMAIL_URL)."""
+    SmtpSettings.objects.for_account(world["a"]).update(host="", port=None)
+    with mail_server_fault(kind, settings) as port:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, None
+        visitor = Client(HTTP_HOST=PANEL_HOST)
+        with (
+            took_at_most(settings.SMTP_TIMEOUT_SECONDS + MARGIN),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = visitor.post("/password-reset/", {"email": "admin@alpha.test"})
+        assert response["Location"] == "/password-reset/sent/"
+    [entry] = AuditEntry.objects.filter(event="mail.not_delivered")
+    assert entry.account == world["a"]
+    assert "the platform's mail server" in entry.data["reason"]
+
+
 # --- DNS: the resolver's server is down or never answers ---------------------------------------
 
 
@@ -205,6 +226,27 @@ def test_a_domain_check_while_dns_is_down_says_it_could_not_check(
     assert f"{domain.domain} is Verified." in text_of(response)
     domain.refresh_from_db()
     assert domain.status == DnsStatus.VERIFIED
+
+
+def test_refreshing_many_domains_while_dns_hangs_takes_one_lifetime(
+    world, client_admin_a, dns_server, settings
+):
+    settings.DNS_RESOLVER_LIFETIME = 0.5
+    domains = [world["portal_domain_a"]] + [
+        PortalDomain.objects.create(account=world["a"], domain=f"d{i}.alpha.test", currencies=[])
+        for i in range(4)
+    ]
+    for domain in domains:
+        dns_server.silent(domain.domain)
+        dns_server.silent(f"_portal-challenge.{domain.domain}")
+    before = dict(PortalDomain.objects.values_list("pk", "status"))
+    with took_at_most(settings.DNS_RESOLVER_LIFETIME + MARGIN):
+        response = client_admin_a.post(
+            "/account/domains/refresh/", {"selected": [d.pk for d in domains]}, follow=True
+        )
+    assert response.status_code == 200
+    assert "could not be checked now" in text_of(response)
+    assert dict(PortalDomain.objects.values_list("pk", "status")) == before
 
 
 # --- payment gateways: down, slow past the timeout, 500, garbage -------------------------------
