@@ -401,7 +401,8 @@ def redis_at(kind: str):
 
 def serve_a_morning(world) -> None:
     """What users do first: an Administrator signs in and opens pages, a portal customer opens
-    the portal, an unknown host gets its 404, someone asks for a password-reset mail."""
+    the portal, an unknown host gets its 404, someone asks for a password-reset mail, a script
+    calls the REST API."""
     panel = Client(HTTP_HOST=PANEL_HOST)
     response = panel.post("/login/", {"email": "admin@alpha.test", "password": PASSWORD})
     assert response.status_code == 302, text_of(response)
@@ -414,6 +415,8 @@ def serve_a_morning(world) -> None:
     assert Client(HTTP_HOST="nobody.example").get("/").status_code == 404
     reset = Client(HTTP_HOST=PANEL_HOST).post("/password-reset/", {"email": "user@alpha.test"})
     assert reset["Location"] == "/password-reset/sent/"
+    api = Client(HTTP_HOST=PANEL_HOST, HTTP_AUTHORIZATION=f"Bearer {world['api_token_text_a']}")
+    assert api.get("/api/v1/users").status_code == 200  # the rate limit counts nothing: allowed
 
 
 @pytest.mark.parametrize("kind", ["down", "hanging"])
