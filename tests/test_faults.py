@@ -608,3 +608,41 @@ def test_a_connection_cut_in_the_middle_of_a_write_leaves_nothing_half_written(
 
 def backend_pid_of(context) -> int:
     return context["connection"].connection.info.backend_pid
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+@pytest.mark.parametrize("provider", ["stripe", "paypal"])
+def test_coming_back_from_the_gateway_during_a_fault(
+    account_a, client_admin_a, settings, provider, kind, request
+):
+    """Paid on the gateway's page, back to the panel while the gateway fails: the payment stays
+    Pending (nothing credited, nothing failed), and once the gateway answers it completes once."""
+    settings.GATEWAY_TIMEOUT_SECONDS = GATEWAY_TIMEOUT
+    fake = request.getfixturevalue(f"platform_{provider}")
+    opening = Account.objects.get(pk=account_a.pk).balance
+    order = {"pay_via": provider, "amount": "25", "other_amount": "", "currency": "USD"}
+    started = client_admin_a.post("/account/payments/new/", order)
+    assert started.status_code == 302
+    [payment] = Payment.objects.for_account(account_a)
+    if provider == "stripe":
+        fake.pay(payment.checkout_id)
+        back = f"/account/payments/{payment.pk}/return/"
+    else:
+        back = payment_fakes.local(payment_fakes.approve_on_paypal_page(started["Location"]))
+
+    with gateway_fault(fake, kind, provider, settings):
+        with took_at_most(GATEWAY_TIMEOUT + MARGIN):
+            page = client_admin_a.get(back, follow=True)
+        assert page.status_code == 200
+        assert "again in a moment" in text_of(page), text_of(page)
+        payment.refresh_from_db()
+        assert payment.status == Payment.Status.PENDING
+        assert Account.objects.get(pk=account_a.pk).balance == opening
+
+    page = client_admin_a.get(back, follow=True)
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.COMPLETED, text_of(page)
+    time.sleep(GATEWAY_TIMEOUT + 1.2 if kind == "slow" else 0)  # the late answer arrives too
+    client_admin_a.get(back)
+    assert Account.objects.get(pk=account_a.pk).balance == opening + 25
+    assert BalanceEntry.objects.for_account(account_a).count() == 1
