@@ -115,3 +115,6 @@ def test_redis_url_switches_the_cache_to_redis():
 
     run(f"cache.set('probe', '{token}', 60)")
     assert run("print(cache.get('probe'))") == token
+    # The backend that degrades while Redis is down (accounts/cache.py, tests/test_faults.py).
+    backend = "from django.core.cache import caches; print(type(caches['default']).__name__)"
+    assert run(backend) == "DegradingRedisCache"

@@ -114,10 +114,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 # A Redis that stops answering fails a request (and /readyz) after this many seconds, not never.
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2)
+# The cache degrades while Redis is down (accounts/cache.py): every call answers as a miss, and
+# after a failure Redis is not asked again for REDIS_RETRY_SECONDS (so a hung Redis costs a
+# request one REDIS_TIMEOUT_SECONDS at most). Cache-counted flood limits fail open meanwhile.
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=10)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "accounts.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,

@@ -32,6 +32,12 @@ class StripeGatewayClient(GatewayClient):
                 return CheckResult(False, self.timeout_message())
             return CheckResult(False, self.clean_message(connection_failure(exc, "Stripe")))
         except stripe.StripeError as exc:
+            if not isinstance(exc.json_body, dict):
+                # Not an answer of Stripe's API at all (a proxy's error page, a captive portal):
+                # the SDK's message would quote that page's HTML to the user.
+                return CheckResult(
+                    False, f"Stripe's answer could not be read (HTTP {exc.http_status})."
+                )
             message = exc.user_message or f"Stripe answered HTTP {exc.http_status}."
             return CheckResult(False, self.clean_message(message))
         finally:

@@ -1,5 +1,9 @@
 """A threaded HTTP server on a free loopback port, with a request log and a mode that never
-answers (to test timeouts). Providers subclass :class:`FakeHandler` and route requests."""
+answers (to test timeouts). Providers subclass :class:`FakeHandler` and route requests.
+
+Faults for every provider (tests/test_faults.py): ``silent`` never answers; ``delay`` seconds
+pass before each answer (a slow provider); ``canned = (status, content_type, body)`` answers every
+request with that instead of the provider's own answer (a 500, a proxy's HTML page)."""
 
 import json
 import threading
@@ -38,6 +42,18 @@ class FakeHandler(BaseHTTPRequestHandler):
         fake.requests.append(Received(self.command, self.path, dict(self.headers), body))
         if fake.on_request is not None:
             fake.on_request(self)
+        if fake.delay:
+            fake.stopping.wait(fake.delay)
+        if fake.canned is not None:
+            status, content_type, data = fake.canned
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+            return
         if fake.silent:
             # Never answer: hold the connection until the fake stops, then drop it.
             fake.stopping.wait()
@@ -73,6 +89,8 @@ class FakeServer:
         self.requests: list[Received] = []
         self.silent = False  # True: accept requests and never answer them
         self.on_request = None  # called with the handler on every request, before answering
+        self.delay = 0.0  # seconds before each answer
+        self.canned: tuple[int, str, bytes] | None = None  # (status, content type, body) for all
         self.stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -86,7 +104,10 @@ class FakeServer:
         self._server = _Server(("127.0.0.1", 0), self.handler)
         self._server.fake = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=type(self).__name__, daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits for one poll: keep it short
+            name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
         return self
