@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,7 +186,10 @@ def _sign_in(port: int, email: str, host: str = "127.0.0.1") -> str:
     return f"sessionid={session}; csrftoken={csrf}"
 
 
-def _wrk(port: int, page: Page, cookie: str, seconds: int, concurrency: int) -> dict:
+def _wrk(
+    port: int, page: Page, cookie: str, seconds: int, concurrency: int, script: str = "wrk.lua"
+) -> dict:
+    """wrk on ``page`` for ``seconds``; the figures ``script`` (in bench/) prints after BENCH."""
     output = subprocess.run(
         [
             shutil.which("wrk") or "wrk",
@@ -195,7 +199,7 @@ def _wrk(port: int, page: Page, cookie: str, seconds: int, concurrency: int) -> 
             "--timeout",
             "10s",
             "-s",
-            str(ROOT / "bench" / "wrk.lua"),
+            str(ROOT / "bench" / script),
             f"http://127.0.0.1:{port}{page.path}",
         ],
         env={**os.environ, "BENCH_COOKIE": cookie, "BENCH_HOST": page.host},
@@ -218,12 +222,9 @@ def _wait(port: int, server) -> None:
     raise SystemExit("gunicorn did not answer")
 
 
-def run(scale: Scale, seconds: int, concurrency: int, workers: int) -> list[Result]:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (apt install wrk)")
-    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    database, drop = _database(tmp)
-    env = {
+def environment(tmp: Path, database: str) -> dict:
+    """The environment of every bench process: the bench settings on ``database``."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": database,
@@ -231,28 +232,50 @@ def run(scale: Scale, seconds: int, concurrency: int, workers: int) -> list[Resu
         "MEDIA_ROOT": str(tmp / "media"),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
     }
+
+
+def prepare(env, scale: Scale) -> None:
+    """Migrate, collect the static files and seed at ``scale``."""
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    print(f"Seeding {scale}", file=sys.stderr)
+    _django(env, f"from bench.seed import Scale, seed\nseed(Scale(**{asdict(scale)!r}))")
+
+
+@contextmanager
+def gunicorn(env, workers: int, extra: dict | None = None):
+    """gunicorn with config/gunicorn.py on a free port, until the block ends: (port, process)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi"],
+        cwd=ROOT,
+        env={
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(workers),
+            **(extra or {}),
+        },
+    )
     try:
-        subprocess.run(
-            [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-        )
-        subprocess.run(
-            [PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-        )
-        print(f"Seeding {scale}", file=sys.stderr)
-        _django(env, f"from bench.seed import Scale, seed\nseed(Scale(**{asdict(scale)!r}))")
+        _wait(port, server)
+        yield port, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(scale: Scale, seconds: int, concurrency: int, workers: int) -> list[Result]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt install wrk)")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    database, drop = _database(tmp)
+    env = environment(tmp, database)
+    try:
+        prepare(env, scale)
         queries = _query_counts(env)
-        port = _free_port()
-        server = subprocess.Popen(
-            [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi"],
-            cwd=ROOT,
-            env={
-                **env,
-                "GUNICORN_BIND": f"127.0.0.1:{port}",
-                "GUNICORN_WORKERS": str(workers),
-            },
-        )
-        try:
-            _wait(port, server)
+        with gunicorn(env, workers) as (port, _server):
             cookies = {email: _sign_in(port, email) for email in (ADMIN_LARGE, ADMIN_SMALL)}
             cookies |= {email: _sign_in(port, email, host) for email, host in SIGN_INS.items()}
             results = []
@@ -271,9 +294,6 @@ def run(scale: Scale, seconds: int, concurrency: int, workers: int) -> list[Resu
                         queries=queries.get(page.label),
                     )
                 )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     finally:
         drop()
         shutil.rmtree(tmp, ignore_errors=True)
