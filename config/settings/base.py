@@ -109,6 +109,15 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several processes writing at once (gunicorn's workers, the task worker, manage.py): a
+    # transaction takes SQLite's write lock when it begins, and waits up to SQLITE_TIMEOUT
+    # seconds for it. SQLite's default (DEFERRED, 5 s) fails a transaction that read before it
+    # wrote at once with "database is locked" when another process writes: a 500 under load
+    # (bench/load.py found it on record_usage).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": env.float("SQLITE_TIMEOUT", default=20.0)}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
