@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve bench test docs lint format migrate demo worker clean mutants mutmut lock audit
+.PHONY: run serve bench load test docs lint format migrate demo worker clean mutants mutmut lock audit
 
 # Installs exactly what the lock files pin, each file checked against its hashes; each stamp
 # re-installs when its lock file changes. pyproject.toml says what the project needs (ranges);
@@ -51,6 +51,11 @@ serve: $(VENV)/.installed
 # The benchmark (bench/README.md): seeds at scale, serves with gunicorn, drives each page with wrk.
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The load run (bench/README.md): 60 s of wrk at c=32 with concurrent writes, then the database is
+# checked against the writes; exits non-zero on a 5xx, a lost write or growing worker memory.
+load: $(VENV)/.installed-dev
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
