@@ -430,6 +430,17 @@ def _checks(given, found, writes, figures, used, memory, replaced, seconds, stri
         Check(
             "reads (wrk)", "> 0 requests", f"{requests} ({requests / seconds:.0f}/s)", requests > 0
         ),
+        *(
+            Check(
+                f"reads: {page.label}",
+                "no 5xx",
+                f"{f['requests'] / (f['duration_us'] / 1e6):.0f}/s, "
+                f"p50 {f['p50_us'] / 1000:.0f} ms, p99 {f['p99_us'] / 1000:.0f} ms, "
+                f"{f['server_errors']} 5xx",
+                f["requests"] > 0 and f["server_errors"] == 0,
+            )
+            for page, f in zip(READ_PAGES, figures, strict=True)
+        ),
         Check("5xx answers (reads and writes)", "0", str(fives), fives == 0),
         Check("other read errors (4xx, socket)", "0", str(other), other == 0),
         Check(
