@@ -343,7 +343,9 @@ def run(scale: Scale, seconds: int, concurrency: int, workers: int, writers: int
         "PLATFORM_STRIPE_PUBLISHABLE_KEY": stripe_account.publishable_key,
         "PLATFORM_STRIPE_MODE": "test",
         "PLATFORM_STRIPE_WEBHOOK_SECRET": secret,
-        "API_RATE_LIMIT_PER_MINUTE": "1000000",  # the writers are not the rate limit's subject
+        # The writers and the fake Stripe all call from 127.0.0.1: not the rate limits' subject.
+        "API_RATE_LIMIT_PER_MINUTE": "1000000",
+        "WEBHOOKS_PER_MINUTE": "1000000",
     }
     per_writer = 5
     try:
