@@ -16,6 +16,7 @@ from .conftest import ApiClient
 OBJECTS = {
     "user_id": lambda world, side: world[f"user_{side}"].pk,
     "group_id": lambda world, side: world[f"group_{side}"].pk,
+    "domain_id": lambda world, side: world[f"portal_domain_{side}"].pk,
 }
 MISSING_ID = 2**62
 BODIES = {"patch": {"name": "Taken over"}, "post": {}, "delete": None, "get": None}

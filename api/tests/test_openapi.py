@@ -26,6 +26,10 @@ EXPECTED = {
     ("get", "/api/v1/groups/{group_id}"),
     ("patch", "/api/v1/groups/{group_id}"),
     ("delete", "/api/v1/groups/{group_id}"),
+    ("get", "/api/v1/domains"),
+    ("post", "/api/v1/domains"),
+    ("get", "/api/v1/domains/{domain_id}"),
+    ("post", "/api/v1/domains/{domain_id}/check"),
 }
 
 
@@ -57,7 +61,14 @@ def test_the_document_is_valid_and_lists_every_operation(client_admin_a):
 
 def test_input_schemas_refuse_unknown_fields():
     schemas = api.get_openapi_schema()["components"]["schemas"]
-    for name in ("UserCreate", "UserPatch", "GroupCreate", "GroupPatch", "AccountPatch"):
+    for name in (
+        "UserCreate",
+        "UserPatch",
+        "GroupCreate",
+        "GroupPatch",
+        "AccountPatch",
+        "DomainCreate",
+    ):
         assert schemas[name]["additionalProperties"] is False, name
 
 
