@@ -30,6 +30,18 @@ EXPECTED = {
     ("post", "/api/v1/domains"),
     ("get", "/api/v1/domains/{domain_id}"),
     ("post", "/api/v1/domains/{domain_id}/check"),
+    ("get", "/api/v1/customers"),
+    ("post", "/api/v1/customers"),
+    ("get", "/api/v1/customers/{customer_id}"),
+    ("patch", "/api/v1/customers/{customer_id}"),
+    ("post", "/api/v1/customers/{customer_id}/status"),
+    ("get", "/api/v1/customers/{customer_id}/contacts"),
+    ("post", "/api/v1/customers/{customer_id}/contacts"),
+    ("get", "/api/v1/customers/{customer_id}/contacts/{contact_id}"),
+    ("patch", "/api/v1/customers/{customer_id}/contacts/{contact_id}"),
+    ("delete", "/api/v1/customers/{customer_id}/contacts/{contact_id}"),
+    ("get", "/api/v1/cdr"),
+    ("get", "/api/v1/cdr/export.csv"),
 }
 
 
