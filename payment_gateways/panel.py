@@ -99,6 +99,7 @@ panel = AppPanel(
         Mount(PAYMENTS.path, "payment_gateways.payments.urls"),
         Mount("", "payment_gateways.payments.webhook_urls"),
     ),
+    api_routers={"payments": "payment_gateways.api:payments_router"},
     hooks={"account_has_payments": "payment_gateways.payments.queries.account_has_payments"},
     permissions={
         "payment_gateways:list": view("api"),

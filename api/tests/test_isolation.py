@@ -19,6 +19,7 @@ OBJECTS = {
     "domain_id": lambda world, side: world[f"portal_domain_{side}"].pk,
     "customer_id": lambda world, side: world[f"customer_{side}"].pk,
     "contact_id": lambda world, side: world[f"contact_{side}"].pk,
+    "payment_id": lambda world, side: world[f"payment_{side}"].pk,
 }
 MISSING_ID = 2**62
 BODIES = {"patch": {"name": "Taken over"}, "post": {}, "delete": None, "get": None}
