@@ -20,6 +20,7 @@ OBJECTS = {
     "customer_id": lambda world, side: world[f"customer_{side}"].pk,
     "contact_id": lambda world, side: world[f"contact_{side}"].pk,
     "payment_id": lambda world, side: world[f"payment_{side}"].pk,
+    "gateway_id": lambda world, side: world[f"gateway_{side}"].pk,
 }
 MISSING_ID = 2**62
 BODIES = {"patch": {"name": "Taken over"}, "post": {}, "delete": None, "get": None}

@@ -45,6 +45,11 @@ EXPECTED = {
     ("get", "/api/v1/payments"),
     ("get", "/api/v1/payments/{payment_id}"),
     ("post", "/api/v1/payments/top-up"),
+    ("get", "/api/v1/gateways"),
+    ("post", "/api/v1/gateways"),
+    ("get", "/api/v1/gateways/{gateway_id}"),
+    ("patch", "/api/v1/gateways/{gateway_id}"),
+    ("post", "/api/v1/gateways/{gateway_id}/verify"),
 }
 
 
