@@ -21,12 +21,14 @@ OBJECTS = {
     "contact_id": lambda world, side: world[f"contact_{side}"].pk,
     "payment_id": lambda world, side: world[f"payment_{side}"].pk,
     "gateway_id": lambda world, side: world[f"gateway_{side}"].pk,
+    "server_id": lambda world, side: world[f"server_{side}"].pk,
 }
 MISSING_ID = 2**62
 BODIES = {"patch": {"name": "Taken over"}, "post": {}, "delete": None, "get": None}
 # A valid body where the method's default is not one (the body is read before the id is).
 PATH_BODIES = {
     ("post", "/api/v1/customers/{customer_id}/status"): {"action": "suspend"},
+    ("post", "/api/v1/servers/{server_id}/actions"): {"action": "stop"},
     ("post", "/api/v1/customers/{customer_id}/contacts"): {
         "name": "Taken over",
         "email": "taken@over.test",

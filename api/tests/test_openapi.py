@@ -50,6 +50,10 @@ EXPECTED = {
     ("get", "/api/v1/gateways/{gateway_id}"),
     ("patch", "/api/v1/gateways/{gateway_id}"),
     ("post", "/api/v1/gateways/{gateway_id}/verify"),
+    ("get", "/api/v1/servers"),
+    ("get", "/api/v1/servers/{server_id}"),
+    ("post", "/api/v1/servers/{server_id}/health-check"),
+    ("post", "/api/v1/servers/{server_id}/actions"),
 }
 
 
