@@ -132,3 +132,13 @@ def paginate(queryset, page: int, page_size: int) -> tuple[list, dict[str, Any]]
         "next_page": page + 1 if start + page_size < total else None,
     }
     return rows, meta
+
+
+def in_viewer_time_zone(request):
+    """A context in which dates mean days of the token user's time zone (as the panel reads
+    them for that user): the tenant middleware chose its zone before the token was read."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    return timezone.override(ZoneInfo(request.user.effective_time_zone))

@@ -10,12 +10,10 @@ deleted (the panel has no such rule: their calls and payments keep them); suspen
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import QueryDict
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from accounts.apikit import (
@@ -27,6 +25,7 @@ from accounts.apikit import (
     PageSize,
     form_errors,
     get_or_404,
+    in_viewer_time_zone,
     need,
     paginate,
     refused,
@@ -478,14 +477,10 @@ def _calls(request, filters: CdrFilters):
     return form, calls.order_by("-start_time", "-id")
 
 
-def _in_user_zone(request):
-    return timezone.override(ZoneInfo(request.user.effective_time_zone))
-
-
 @cdr_router.get("", response=CdrPage, summary="Calls, newest first, between two dates")
 def list_cdrs(request, filters: Query[CdrFilters]):
     need(request, "cdr")
-    with _in_user_zone(request):
+    with in_viewer_time_zone(request):
         form, calls = _calls(request, filters)
         calls = calls.select_related("customer").only("id", "customer_id", *LIST_FIELDS)
         rows, meta = paginate(calls, filters.page, filters.page_size)
@@ -526,6 +521,6 @@ def list_cdrs(request, filters: Query[CdrFilters]):
 )
 def export_cdrs(request, filters: Query[CdrFilters]):
     need(request, "cdr")
-    with _in_user_zone(request):
+    with in_viewer_time_zone(request):
         _, calls = _calls(request, filters)
         return calls_csv(request.account, calls)

@@ -54,6 +54,7 @@ EXPECTED = {
     ("get", "/api/v1/servers/{server_id}"),
     ("post", "/api/v1/servers/{server_id}/health-check"),
     ("post", "/api/v1/servers/{server_id}/actions"),
+    ("get", "/api/v1/usage/daily"),
 }
 
 
