@@ -22,6 +22,7 @@ from accounts.apikit import (
     PageSize,
     form_errors,
     get_or_404,
+    in_viewer_time_zone,
     need,
     paginate,
     refused,
@@ -114,8 +115,10 @@ def list_payments(request, filters: Query[PaymentFilters]):
     form = PaymentFilterForm(query)
     if not form.is_valid():
         raise form_errors(form)
-    payments = form.filter(Payment.objects.for_account(request.account)).order_by("-created", "-id")
-    rows, meta = paginate(payments, filters.page, filters.page_size)
+    with in_viewer_time_zone(request):  # the dates are days of the token user's time zone
+        payments = form.filter(Payment.objects.for_account(request.account))
+        payments = payments.order_by("-created", "-id")
+        rows, meta = paginate(payments, filters.page, filters.page_size)
     return {**meta, "items": [_payment_out(p) for p in rows]}
 
 
