@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from .errors import Refused
 
@@ -26,6 +26,17 @@ MAX_PAGE = 100_000
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Remove the NUL character: it cannot be searched for.")
+    return value
+
+
+# A list's search box (``q``): text a database can compare (PostgreSQL refuses NUL characters;
+# a body's strings go through the panel's forms, which refuse them already).
+SearchText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 
 
 class Input(Schema):

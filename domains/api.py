@@ -17,6 +17,7 @@ from accounts.apikit import (
     Page,
     PageNumber,
     PageSize,
+    SearchText,
     form_errors,
     get_or_404,
     need,
@@ -93,7 +94,7 @@ class DomainCreate(Input):
 class DomainFilters(Schema):
     page: PageNumber = 1
     page_size: PageSize = DEFAULT_PAGE_SIZE
-    q: str = ""  # the domain contains
+    q: SearchText = ""  # the domain contains
     status: Status_ | None = None
     sort: Sort = "domain"
 

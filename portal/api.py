@@ -23,6 +23,7 @@ from accounts.apikit import (
     Page,
     PageNumber,
     PageSize,
+    SearchText,
     form_errors,
     get_or_404,
     in_viewer_time_zone,
@@ -111,7 +112,7 @@ class StatusChange(Input):
 class CustomerFilters(Schema):
     page: PageNumber = 1
     page_size: PageSize = DEFAULT_PAGE_SIZE
-    q: str = ""  # the panel's search: the name, or a contact's e-mail, contains
+    q: SearchText = ""  # the panel's search: the name, or a contact's e-mail, contains
     status: CustomerStatusName | None = None
     sort: CustomerSort = "name"
 

@@ -15,6 +15,7 @@ from accounts.apikit import (
     Page,
     PageNumber,
     PageSize,
+    SearchText,
     get_or_404,
     need,
     not_found,
@@ -100,7 +101,7 @@ class ServerPage(Page):
 class ServerFilters(Schema):
     page: PageNumber = 1
     page_size: PageSize = DEFAULT_PAGE_SIZE
-    q: str = ""  # the panel's search: IP, alias, cluster, FQDN, type, zone, status
+    q: SearchText = ""  # the panel's search: IP, alias, cluster, FQDN, type, zone, status
     type: Literal[tuple(ServerType.values)] | None = None
     zone: Literal[tuple(Zone.values)] | None = None
     status: Literal[tuple(ServerStatus.values)] | None = None
