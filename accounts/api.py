@@ -15,6 +15,7 @@ from .apikit import (
     PageNumber,
     PageSize,
     form_errors,
+    in_viewer_time_zone,
     need,
     paginate,
     refused,
@@ -148,8 +149,9 @@ def list_audit_log(request, filters: Query[AuditFilters]):
     form = AuditFilterForm(query, account=request.account)
     if not form.is_valid():
         raise form_errors(form)
-    entries = form.filter(AuditEntry.objects.for_account(request.account))
-    rows, meta = paginate(entries, filters.page, filters.page_size)
+    with in_viewer_time_zone(request):  # the middleware chose a zone before the token was read
+        entries = form.filter(AuditEntry.objects.for_account(request.account))
+        rows, meta = paginate(entries, filters.page, filters.page_size)
     items = [
         {
             "id": e.pk,

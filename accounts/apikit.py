@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from .errors import Refused
 
@@ -26,6 +26,17 @@ MAX_PAGE = 100_000
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Remove the NUL character: it cannot be searched for.")
+    return value
+
+
+# A list's search box (``q``): text a database can compare (PostgreSQL refuses NUL characters;
+# a body's strings go through the panel's forms, which refuse them already).
+SearchText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 
 
 class Input(Schema):
@@ -132,3 +143,13 @@ def paginate(queryset, page: int, page_size: int) -> tuple[list, dict[str, Any]]
         "next_page": page + 1 if start + page_size < total else None,
     }
     return rows, meta
+
+
+def in_viewer_time_zone(request):
+    """A context in which dates mean days of the token user's time zone (as the panel reads
+    them for that user): the tenant middleware chose its zone before the token was read."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    return timezone.override(ZoneInfo(request.user.effective_time_zone))

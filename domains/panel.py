@@ -69,5 +69,6 @@ panel = AppPanel(
         "domains:check": write("domains"),
         "domains:logo": view("domains"),
     },
+    api_routers={"domains": "domains.api:domains_router"},
     hooks={"portal_host_resolver": "domains.routing.resolve_portal_host"},
 )

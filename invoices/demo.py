@@ -1,5 +1,7 @@
 """Demo invoices: each demo customer with calls gets the last three calendar months' invoices,
-issued (without mail), the oldest of them paid by a payment recorded by hand.
+issued (without mail), the oldest of them paid by a payment recorded by hand. Each is dated as
+the monthly run would have issued it, on the first day after its month (numbers follow those
+dates), so the demo shows a history rather than one day's batch.
 
 Idempotent: a month that has its invoice already is skipped."""
 
@@ -33,8 +35,8 @@ def populate(accounts, stdout) -> None:
             pk__in=Cdr.objects.for_account(account).values("customer_id")
         )
         made = 0
-        for customer in calling.order_by("name"):
-            for n, (first, last) in enumerate(_months(services.today_for(account))):
+        for n, (first, last) in enumerate(_months(services.today_for(account))):
+            for customer in calling.order_by("name"):
                 existing = (
                     Invoice.objects.for_account(account)
                     .filter(customer=customer, period_from=first, period_to=last)
@@ -50,6 +52,11 @@ def populate(accounts, stdout) -> None:
                     period_to=last,
                     issue=True,
                     notify=False,
+                )
+                issued = last + datetime.timedelta(days=1)
+                terms = datetime.timedelta(days=prefs.payment_terms_days)
+                Invoice.objects.for_account(account).filter(pk=invoice.pk).update(
+                    issue_date=issued, due_date=issued + terms
                 )
                 made += 1
                 if n == 0 and invoice.total > 0:

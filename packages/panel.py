@@ -76,6 +76,7 @@ panel = AppPanel(
         Mount(USAGE.path, "packages.urls_usage"),
         Mount(PACKAGES.path, "packages.urls_packages"),
     ),
+    api_routers={"usage": "packages.api:usage_router"},
     permissions={
         "usage:overview": view("usage"),
         "usage:export": view("usage"),

@@ -99,6 +99,10 @@ panel = AppPanel(
         Mount(PAYMENTS.path, "payment_gateways.payments.urls"),
         Mount("", "payment_gateways.payments.webhook_urls"),
     ),
+    api_routers={
+        "payments": "payment_gateways.api:payments_router",
+        "gateways": "payment_gateways.api:gateways_router",
+    },
     hooks={"account_has_payments": "payment_gateways.payments.queries.account_has_payments"},
     permissions={
         "payment_gateways:list": view("api"),

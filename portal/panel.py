@@ -164,6 +164,7 @@ panel = AppPanel(
         Mount(CDR.path, "portal.urls_cdr"),
         Mount(RATE_CARDS.path, "portal.urls_rates"),
     ),
+    api_routers={"customers": "portal.api:customers_router", "cdr": "portal.api:cdr_router"},
     hooks={"template_customer_choices": "portal.services.customer_choices"},
     permissions={
         "customers:list": view("customer"),

@@ -101,9 +101,15 @@ LIST_FIELDS = [
 @requires("cdr")
 @require_safe
 def cdr_export(request):
-    """The filtered calls as CSV, streamed row by row (values(), in chunks: flat memory)."""
+    """The filtered calls as CSV (:func:`calls_csv`)."""
     _, calls = _filtered(request)
-    date_format, tz_name = request.account.date_format, timezone.get_current_timezone_name()
+    return calls_csv(request.account, calls)
+
+
+def calls_csv(account, calls):
+    """``calls`` as CSV, streamed row by row (values(), in chunks: flat memory), times in the
+    current time zone and the account's date format. The panel's export and the REST API's."""
+    date_format, tz_name = account.date_format, timezone.get_current_timezone_name()
     labels = dict(Cdr.Disposition.choices)
     rows = calls.order_by("-start_time", "-id").values_list(*LIST_FIELDS)
 

@@ -59,6 +59,7 @@ panel = AppPanel(
         ),
     ),
     urls=(Mount(SERVERS.path, "servers.urls"),),
+    api_routers={"servers": "servers.api:servers_router"},
     permissions={
         "servers:list": view("servers"),
         "servers:refresh": write("servers"),  # health-checks the ticked servers

@@ -11,6 +11,7 @@ from .isolation import (
     set_secrets,
     url_for,
 )
+from .test_isolation import ROLES
 
 PAYLOAD = '<i class="x">"'
 
@@ -26,13 +27,19 @@ def _pages(world, client):
             )
 
 
-@pytest.mark.parametrize("dialog", [False, True], ids=["page", "dialog"])
-def test_markup_in_any_text_field_renders_inert(world, client_admin_a, dialog):
+@pytest.mark.parametrize(
+    ("role", "dialog"),
+    [("administrator", False), ("administrator", True), ("read-only user", False)],
+    ids=["page", "dialog", "read-only user"],
+)
+def test_markup_in_any_text_field_renders_inert(world, role, dialog):
+    """As the administrator, and as a read-only user with every module (whose pages render the
+    same rows without their buttons), on every page and in every dialog."""
     marks = mark_text_fields(world["a"], "a", prefix=PAYLOAD)
     assert len(marks) > 30
     headers = {"HTTP_X_DIALOG": "1"} if dialog else {}
     problems = []
-    for name, client, url in _pages(world, client_admin_a):
+    for name, client, url in _pages(world, ROLES[role](world)):
         response = client.get(url, **headers)
         if response.status_code >= 500:
             problems.append(f"{name}: {response.status_code}")

@@ -22,6 +22,7 @@ from accounts.apikit import (
     Page,
     PageNumber,
     PageSize,
+    SearchText,
     form_errors,
     get_or_404,
     need,
@@ -90,7 +91,7 @@ class UserPatch(Input):
 class UserFilters(Schema):
     page: PageNumber = 1
     page_size: PageSize = DEFAULT_PAGE_SIZE
-    q: str = ""  # the panel's search: name or email contains
+    q: SearchText = ""  # the panel's search: name or email contains
 
 
 FORM_FIELDS = ("name", "email", "role", "time_zone", "read_only", "ip_whitelist", "is_active")
@@ -237,7 +238,7 @@ class GroupPatch(Input):
 class GroupFilters(Schema):
     page: PageNumber = 1
     page_size: PageSize = DEFAULT_PAGE_SIZE
-    q: str = ""  # name contains
+    q: SearchText = ""  # name contains
 
 
 def _group_out(group: PermissionGroup) -> dict:

@@ -393,3 +393,18 @@ def test_list_endpoints_need_a_fixed_number_of_queries(world, api_a, path, add):
 def test_an_unknown_api_path_answers_the_error_shape(world, api_a):
     response = api_a.get("/api/v1/no-such-thing")
     assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+
+
+def test_a_method_a_path_does_not_take_is_405_in_the_error_shape(world, api_a):
+    response = api_a.call("PUT", "/api/v1/account", {"name": "x"})
+    assert response.status_code == 405 and error_of(response)["code"] == "method_not_allowed"
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "PATCH"}
+    assert api_a.get("/api/v1/account").status_code == 200  # the operations still answer
+
+
+def test_a_search_with_a_nul_character_is_a_field_error(world, api_a):
+    """PostgreSQL cannot compare text holding NUL: a 400 naming the field, never a 500."""
+    for path in ("/api/v1/domains", "/api/v1/customers", "/api/v1/servers", USERS, GROUPS):
+        response = api_a.get(path, q="a\x00b")
+        assert response.status_code == 400, path
+        assert "NUL" in error_of(response)["fields"]["q"][0]

@@ -177,6 +177,9 @@ PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
 PASSWORD_RESETS_PER_IP = env.int("PASSWORD_RESETS_PER_IP", default=10)
 # Passkey sign-in challenges handed out per caller (address, IPv6 /64) and minute.
 PASSKEY_OPTIONS_PER_MINUTE = env.int("PASSKEY_OPTIONS_PER_MINUTE", default=30)
+# Calls of one gateway webhook endpoint per caller (address, IPv6 /64) and minute; past it 429
+# (payment_gateways/payments/webhooks.py). Generous: a gateway's retries come in bursts.
+WEBHOOKS_PER_MINUTE = env.int("WEBHOOKS_PER_MINUTE", default=300)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

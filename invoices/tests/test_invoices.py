@@ -584,6 +584,10 @@ def test_the_demo_issues_and_pays_invoices_once(db):
         invoices = Invoice.objects.for_account(account)
         assert invoices.filter(status=InvoiceStatus.ISSUED).exists()
         assert invoices.filter(status=InvoiceStatus.PAID).exists()
+        # Dated as the monthly run issues them: the day after each month, numbers in date order.
+        assert all(i.issue_date == i.period_to + datetime.timedelta(days=1) for i in invoices)
+        by_number = list(invoices.order_by("sequence").values_list("issue_date", flat=True))
+        assert by_number == sorted(by_number) and len(set(by_number)) == 3
     count = Invoice.all_accounts.count()
     call_command("demo", stdout=io.StringIO())
     assert Invoice.all_accounts.count() == count

@@ -4,14 +4,22 @@
   top-ups). The platform operator pastes these into the dashboards (README, "Payments").
 - ``/webhooks/<type>/<gateway uuid>/`` (``payment_gateways.webhooks.WEBHOOK_ROUTE``): an account's
   own gateway, as the API tab shows it (portal payments).
+
+Each caller may call each endpoint at most WEBHOOKS_PER_MINUTE times a minute (counted in the
+shared cache, per address or IPv6 /64): past it, 429 with Retry-After, before the body is read
+or anything is verified, so a flood of forged calls cannot make the panel ask PayPal to verify
+each one or write an audit row each. The gateways retry a refused delivery later (Stripe for up
+to three days, PayPal up to 25 times), so a real event is delayed, not lost.
 """
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import public
 from accounts.requests import client_ip
+from users.throttle import caller, within_limit
 
 from ..models import Gateway
 from . import services
@@ -48,6 +56,10 @@ def gateway_webhook(request, gateway_type, gateway_uuid):
 
 def _receive(request, channel: Channel) -> HttpResponse:
     ip = client_ip(request)
+    if not within_limit(f"webhook:{request.path}:{caller(ip)}", settings.WEBHOOKS_PER_MINUTE, 60):
+        too_many = HttpResponse("Too many calls.", status=429, content_type="text/plain")
+        too_many["Retry-After"] = "60"
+        return too_many
     body = _body(request)
     if body is None:
         services.refuse_webhook(channel, "The body is larger than 1 MB.", ip=ip)

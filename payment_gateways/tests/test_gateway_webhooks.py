@@ -2,6 +2,7 @@
 started on it, its webhook URL as the API tab shows it, and the walls between gateways."""
 
 import pytest
+from django.test import Client
 
 from accounts.actors import Actor
 from accounts.metrics import PAYMENTS, WEBHOOK_REFUSALS
@@ -11,6 +12,7 @@ from payment_gateways.payments import services
 from payment_gateways.payments.channels import gateway_channel
 from payment_gateways.webhooks import webhook_path
 from tests.fakes.stripe_api import FakeStripe
+from tests.fixtures import PANEL_HOST
 
 from .factories import pending_payment
 
@@ -102,6 +104,31 @@ def test_a_badly_signed_call_is_audited_on_the_gateways_account(
         .filter(event="payment.webhook_refused")
         .exists()
     )
+
+
+def test_a_flood_of_calls_is_429_before_anything_is_verified_or_audited(
+    world, anonymous_client, account_stripe, settings
+):
+    settings.WEBHOOKS_PER_MINUTE = 3
+    payment = _start(world, account_stripe)
+    event = account_stripe.pay(payment.checkout_id)
+    gateway = world["gateway_a"]
+    for _ in range(3):
+        assert (
+            _post(anonymous_client, gateway, account_stripe, event, "whsec_forged").status_code
+            == 400
+        )
+    flooded = _post(anonymous_client, gateway, account_stripe, event, gateway.webhook_secret)
+    assert (flooded.status_code, flooded["Retry-After"]) == (429, "60")
+    refused = AuditEntry.objects.for_account(world["a"]).filter(event="payment.webhook_refused")
+    assert refused.count() == 3
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+    # Another caller is counted on its own: the gateway's real delivery goes through.
+    other = Client(HTTP_HOST=PANEL_HOST, REMOTE_ADDR="198.51.100.7")
+    assert _post(other, gateway, account_stripe, event, gateway.webhook_secret).status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.COMPLETED
 
 
 def test_a_platform_payment_is_not_confirmed_through_an_accounts_gateway(
