@@ -41,6 +41,7 @@ panel = AppPanel(
         "settings_tab_cards": "invoices.views.settings_card",
         "customer_payment_credited": "invoices.services.allocate_customer_payment",
         "customer_payment_outcome": "invoices.services.payment_outcome",
+        "portal_url_patterns": "invoices.urls_portal.patterns",
     },
     permissions={
         "invoices:list": view("customer"),

@@ -1,4 +1,5 @@
-"""The portal's Invoice area (included in portal.urls' patterns)."""
+"""The portal's Invoice area: portal.urls includes these through the hook
+``portal_url_patterns`` (invoices/panel.py)."""
 
 from django.urls import path
 
@@ -9,3 +10,7 @@ invoice_patterns = [
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/pay/", views.invoice_pay, name="invoice_pay"),
 ]
+
+
+def patterns() -> list:
+    return invoice_patterns

@@ -6,7 +6,7 @@ domains.routing.PortalSite), so none of the panel's URLs exist there.
 
 from django.urls import include, path
 
-from invoices.urls_portal import invoice_patterns  # the Invoice area is the invoices app's
+from accounts.registry import hooks
 
 from . import views, views_profile, views_signup
 from .urls_payments import payment_patterns
@@ -39,7 +39,8 @@ portal_patterns = [
     path("portal.css", views.stylesheet, name="stylesheet"),
     path("logo/", views.logo, name="logo"),
     *payment_patterns,
-    *invoice_patterns,
+    # Other apps' areas of the portal (invoices: the Invoice area), without portal importing them.
+    *(pattern for patterns in hooks("portal_url_patterns") for pattern in patterns()),
 ]
 
 # This module is a root URLconf, where app_name means nothing: include() gives the "portal:" names.
