@@ -11,23 +11,25 @@ Pay is offered only when the Payments area is on too (the gateway returns the pa
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
-from accounts.errors import Refused, show_refusal
 from accounts.lists import Column, Listing
 from accounts.permissions import public
 from accounts.tenancy import get_for_account_or_404
 from payment_gateways.models import Payment
 from portal import sessions
-from portal.links import portal_url
 from portal.views import CONTACT_PAGE, _page
 from portal.views_payments import AREA as PAYMENTS_AREA
-from portal.views_payments import offered_gateways
+from portal.views_payments import (
+    offered_gateways,
+    payment_form_page,
+    return_urls,
+    started_on_gateway,
+)
 
 from . import services
 from .models import Invoice, InvoiceStatus
@@ -137,35 +139,18 @@ def invoice_pay(request, pk):
     gateways = offered_gateways(request.account, invoice.currency) if _can_pay(request) else {}
     form = PayInvoiceForm(request.POST or None, gateways=gateways)
     if request.method == "POST" and form.is_valid():
-        try:
-            started = services.pay_invoice(
+        to_gateway = started_on_gateway(
+            form,
+            lambda: services.pay_invoice(
                 actor=request.actor,
                 invoice=invoice,
                 domain=domain,
                 gateway=gateways.get(form.cleaned_data["pay_via"]),
-                urls=lambda payment: (
-                    portal_url(domain, "portal:payment_return", pk=payment.pk),
-                    portal_url(domain, "portal:payment_cancel", pk=payment.pk),
-                ),
+                urls=return_urls(domain),
                 payer_email=request.contact.email,
-            )
-        except Refused as refused:
-            show_refusal(form, refused)
-        else:
-            if started.redirect_url:
-                response = redirect(started.redirect_url)
-                response["Cache-Control"] = "no-store"
-                return response
-            form.add_error(
-                None,
-                f"The payment could not start: {started.payment.failure_reason} "
-                "Nothing was charged; try again in a moment.",
-            )
-    response = _page(
-        request,
-        "portal/invoice_pay.html",
-        {"form": form, "invoice": invoice, "amount": amount, "offered": bool(gateways)},
-        status=400 if form.errors else 200,
-    )
-    response._csp_update = {"form-action": settings.PAYMENT_REDIRECT_ORIGINS}
-    return response
+            ),
+        )
+        if to_gateway:
+            return to_gateway
+    context = {"form": form, "invoice": invoice, "amount": amount, "offered": bool(gateways)}
+    return payment_form_page(request, "portal/invoice_pay.html", form, context)

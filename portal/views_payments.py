@@ -173,39 +173,57 @@ def payment_new(request):
         request.POST or None, domain=domain, customer=customer, gateways=gateways
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            started = services.pay_customer_balance(
+        to_gateway = started_on_gateway(
+            form,
+            lambda: services.pay_customer_balance(
                 actor=request.actor,
                 customer=customer,
                 domain=domain,
                 gateway=gateways.get(form.cleaned_data["pay_via"]),
                 amount=form.cleaned_data["total"],
                 currency=form.cleaned_data["currency"],
-                urls=lambda payment: (
-                    portal_url(domain, "portal:payment_return", pk=payment.pk),
-                    portal_url(domain, "portal:payment_cancel", pk=payment.pk),
-                ),
+                urls=return_urls(domain),
                 payer_email=request.contact.email,
-            )
-        except Refused as refused:
-            show_refusal(form, refused)
-        else:
-            if started.redirect_url:
-                response = redirect(started.redirect_url)
-                response["Cache-Control"] = "no-store"
-                return response
-            form.add_error(
-                None,
-                f"The payment could not start: {started.payment.failure_reason} "
-                "Nothing was charged; try again in a moment.",
-            )
-    response = _page(
-        request,
-        "portal/payment_form.html",
-        {"form": form, "customer": customer, "offered": bool(gateways)},
-        status=400 if form.errors else 200,
+            ),
+        )
+        if to_gateway:
+            return to_gateway
+    context = {"form": form, "customer": customer, "offered": bool(gateways)}
+    return payment_form_page(request, "portal/payment_form.html", form, context)
+
+
+def return_urls(domain):
+    """Where the gateway sends the payer back to (paid, cancelled), on the portal ``domain``."""
+    return lambda payment: (
+        portal_url(domain, "portal:payment_return", pk=payment.pk),
+        portal_url(domain, "portal:payment_cancel", pk=payment.pk),
     )
-    # Without JavaScript the form itself is posted and redirected to the gateway: allow it.
+
+
+def started_on_gateway(form, start):
+    """Start a payment (``start()``): the redirect to the gateway's page, or None with why not
+    on ``form`` (a refusal of the engine's rules, or the gateway's failure)."""
+    try:
+        started = start()
+    except Refused as refused:
+        show_refusal(form, refused)
+        return None
+    if started.redirect_url:
+        response = redirect(started.redirect_url)
+        response["Cache-Control"] = "no-store"
+        return response
+    form.add_error(
+        None,
+        f"The payment could not start: {started.payment.failure_reason} "
+        "Nothing was charged; try again in a moment.",
+    )
+    return None
+
+
+def payment_form_page(request, template, form, context):
+    """A portal payment form (400 with its errors). Without JavaScript the form itself is
+    posted and redirected to the gateway: its CSP allows that."""
+    response = _page(request, template, context, status=400 if form.errors else 200)
     response._csp_update = {"form-action": settings.PAYMENT_REDIRECT_ORIGINS}
     return response
 
