@@ -11,16 +11,13 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from accounts.actors import PLATFORM
-from domains.models import DnsStatus, PortalDomain
 from invoices.models import Invoice, InvoiceStatus
 from invoices.services import last_month, period_bounds, today_for
-from portal import services
 from portal.models import Cdr
 from tests.fixtures import PASSWORD
 
 from .conftest import screenshot
-from .test_portal_payments import CONTACT_PASSWORD, DOMAIN
+from .test_portal_payments import CONTACT_PASSWORD, DOMAIN, portal_customer
 from .test_portal_payments import account_stripe as account_stripe  # the fixture
 
 
@@ -28,23 +25,7 @@ def test_an_invoice_generated_in_the_panel_is_paid_in_the_portal(
     transactional_db, page, live_server, admin_a, account_stripe
 ):
     account = admin_a.account
-    PortalDomain.objects.create(
-        account=account,
-        domain=DOMAIN,
-        brand_name="Alpha Customer Hub",
-        currencies=["USD"],
-        access_areas=["payments", "invoice"],
-        status=DnsStatus.VERIFIED,
-    )
-    customer = services.create_customer(
-        actor=PLATFORM, account=account, data={"name": "Harbor Logistics", "currency": "USD"}
-    )
-    services.create_contact(
-        actor=PLATFORM,
-        customer=customer,
-        data={"name": "Hanna Harbor", "email": "hanna@harbor.example", "phone": ""},
-        password=CONTACT_PASSWORD,
-    )
+    customer = portal_customer(account, access_areas=["payments", "invoice"])
     start, _ = period_bounds(account, *last_month(today_for(account)))
     Cdr.objects.create(
         account=account,

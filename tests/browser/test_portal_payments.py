@@ -25,6 +25,29 @@ CONTACT_PASSWORD = "Portal-Pass-2026!"
 WEBHOOK_SECRET = "whsec_" + "c" * 32
 
 
+def portal_customer(account, *, access_areas):
+    """A Verified portal domain of ``account`` (USD) with ``access_areas``, and a USD customer
+    whose contact hanna@harbor.example signs in with CONTACT_PASSWORD."""
+    PortalDomain.objects.create(
+        account=account,
+        domain=DOMAIN,
+        brand_name="Alpha Customer Hub",
+        currencies=["USD"],
+        access_areas=access_areas,
+        status=DnsStatus.VERIFIED,
+    )
+    customer = services.create_customer(
+        actor=PLATFORM, account=account, data={"name": "Harbor Logistics", "currency": "USD"}
+    )
+    services.create_contact(
+        actor=PLATFORM,
+        customer=customer,
+        data={"name": "Hanna Harbor", "email": "hanna@harbor.example", "phone": ""},
+        password=CONTACT_PASSWORD,
+    )
+    return customer
+
+
 @pytest.fixture
 def account_stripe(settings, live_server, admin_a):
     """Account A's own Stripe gateway (Verified) at the dev mount's fake Stripe, whose checkout
@@ -66,23 +89,7 @@ def test_a_contact_pays_25_by_card_and_sees_the_balance_change(
 ):
     stripe, gateway = account_stripe
     account = admin_a.account
-    PortalDomain.objects.create(
-        account=account,
-        domain=DOMAIN,
-        brand_name="Alpha Customer Hub",
-        currencies=["USD"],
-        access_areas=["balance", "payments"],
-        status=DnsStatus.VERIFIED,
-    )
-    customer = services.create_customer(
-        actor=PLATFORM, account=account, data={"name": "Harbor Logistics", "currency": "USD"}
-    )
-    services.create_contact(
-        actor=PLATFORM,
-        customer=customer,
-        data={"name": "Hanna Harbor", "email": "hanna@harbor.example", "phone": ""},
-        password=CONTACT_PASSWORD,
-    )
+    customer = portal_customer(account, access_areas=["balance", "payments"])
     account_opening = Account.objects.get(pk=account.pk).balance
     portal = f"http://{DOMAIN}:{urlsplit(live_server.url).port}"
 
